@@ -1,0 +1,434 @@
+"""The shared contract of the marketplace: value types, errors and service Protocols.
+
+Every app may import this module and nothing else from another package of the project.
+It imports only the standard library and ``packaging`` (see CONTRACTS.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+JSONValue = None | bool | int | float | str | list[Any] | dict[str, Any]
+
+NAME_MAX_LENGTH = 100
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+MANIFEST_TEXT_FIELDS = ("description", "author", "license", "homepage")
+TEXT_FIELD_MAX_LENGTH = {"description": 5000, "author": 200, "license": 100, "homepage": 500}
+MAX_KEYWORDS = 20
+KEYWORD_MAX_LENGTH = 50
+CONSTRAINT_MAX_LENGTH = 200
+
+
+def canonical_name(name: str) -> str:
+    """The normalized form under which plugin names are compared (PEP 503)."""
+    return canonicalize_name(name)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class MarketplaceError(Exception):
+    """Base of every error the marketplace raises on purpose."""
+
+    code = "marketplace_error"
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class InvalidManifest(MarketplaceError):
+    code = "invalid_manifest"
+
+    def __init__(self, errors: Mapping[str, str], message: str | None = None) -> None:
+        self.errors: dict[str, str] = dict(errors)
+        if message is None:
+            message = "Invalid manifest: " + "; ".join(
+                f"{key}: {value}" for key, value in self.errors.items()
+            )
+        super().__init__(message)
+
+
+class DuplicateVersion(MarketplaceError):
+    code = "duplicate_version"
+
+    def __init__(self, name: str, version: str, message: str | None = None) -> None:
+        self.name = name
+        self.version = version
+        super().__init__(message or f"{name} {version} is already published.")
+
+
+class PluginNotFound(MarketplaceError):
+    code = "plugin_not_found"
+
+    def __init__(self, name: str, version: str | None = None, message: str | None = None) -> None:
+        self.name = name
+        self.version = version
+        if message is None:
+            message = (
+                f"No plugin named {name!r}."
+                if version is None
+                else f"{name} has no version {version}."
+            )
+        super().__init__(message)
+
+
+class InvalidConstraint(MarketplaceError, ValueError):
+    code = "invalid_constraint"
+
+    def __init__(self, constraint: str, message: str | None = None) -> None:
+        self.constraint = constraint
+        super().__init__(message or f"Cannot parse the constraint {constraint!r}.")
+
+
+class ResolutionError(MarketplaceError):
+    code = "resolution_failed"
+
+    def __init__(self, explanation: str) -> None:
+        self.explanation = explanation
+        super().__init__(explanation)
+
+
+class CircularDependencyError(MarketplaceError):
+    code = "circular_dependency"
+
+    def __init__(self, cycle: Sequence[str], message: str | None = None) -> None:
+        self.cycle: list[str] = list(cycle)
+        super().__init__(message or "Circular dependency: " + " -> ".join(self.cycle))
+
+
+# --------------------------------------------------------------------------- values
+
+
+class FrozenDict(dict[str, str]):
+    """A read-only dict: hashable, JSON-serializable and copyable, unlike MappingProxyType."""
+
+    def _readonly(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("plugin dependencies are read-only")
+
+    __setitem__ = __delitem__ = _readonly
+    clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+    __ior__ = _readonly  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, str]]]:
+        return (FrozenDict, (dict(self),))
+
+    def __copy__(self) -> FrozenDict:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> FrozenDict:
+        return self
+
+
+@dataclass(frozen=True)
+class PluginManifest:
+    """One version of a plugin, as its author published it."""
+
+    name: str
+    version: str
+    entry_point: str
+    description: str = ""
+    author: str = ""
+    license: str = ""
+    homepage: str = ""
+    keywords: tuple[str, ...] = ()
+    dependencies: Mapping[str, str] = field(default_factory=FrozenDict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keywords", tuple(self.keywords))
+        object.__setattr__(self, "dependencies", FrozenDict(self.dependencies))
+
+    @property
+    def canonical_name(self) -> str:
+        return canonical_name(self.name)
+
+    @classmethod
+    def from_dict(cls, data: object) -> PluginManifest:
+        """Build a manifest from a parsed JSON object; InvalidManifest lists every problem."""
+        errors = validate_manifest_data(data)
+        if errors:
+            raise InvalidManifest(errors)
+        assert isinstance(data, Mapping)  # noqa: S101 - validate_manifest_data checked it
+        return cls(
+            name=data["name"].strip(),
+            version=data["version"].strip(),
+            entry_point=data["entry_point"],
+            description=data.get("description") or "",
+            author=data.get("author") or "",
+            license=data.get("license") or "",
+            homepage=data.get("homepage") or "",
+            keywords=tuple(k.strip() for k in data.get("keywords") or () if k.strip()),
+            dependencies={
+                k.strip(): v.strip() for k, v in (data.get("dependencies") or {}).items()
+            },
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "entry_point": self.entry_point,
+            "description": self.description,
+            "author": self.author,
+            "license": self.license,
+            "homepage": self.homepage,
+            "keywords": list(self.keywords),
+            "dependencies": dict(self.dependencies),
+        }
+
+
+def _check_name(value: object, label: str = "name") -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return f"The {label} is required."
+    value = value.strip()
+    if len(value) > NAME_MAX_LENGTH:
+        return f"The {label} is longer than {NAME_MAX_LENGTH} characters."
+    if not NAME_PATTERN.match(value):
+        return (
+            f"The {label} {value!r} may contain only letters, digits, '-', '_' and '.', "
+            "and must start and end with a letter or digit."
+        )
+    return None
+
+
+def validate_manifest_data(data: object) -> dict[str, str]:
+    """Every problem with a would-be manifest, field -> message; empty when it is valid."""
+    if not isinstance(data, Mapping):
+        return {"__all__": "A manifest must be a JSON object."}
+    errors: dict[str, str] = {}
+
+    name_error = _check_name(data.get("name"))
+    if name_error:
+        errors["name"] = name_error
+
+    version = data.get("version")
+    if not isinstance(version, str) or not version.strip():
+        errors["version"] = "The version is required."
+    else:
+        try:
+            Version(version.strip())
+        except InvalidVersion:
+            errors["version"] = (
+                f"{version!r} is not a valid version; use a form such as 1.0.0 or 2.1.0rc1."
+            )
+
+    entry_point = data.get("entry_point")
+    if not isinstance(entry_point, str) or not entry_point.strip():
+        errors["entry_point"] = "The entry_point (the plugin's Python source) is required."
+
+    for key in MANIFEST_TEXT_FIELDS:
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            errors[key] = f"The {key} must be a string."
+        elif len(value) > TEXT_FIELD_MAX_LENGTH[key]:
+            errors[key] = f"The {key} is longer than {TEXT_FIELD_MAX_LENGTH[key]} characters."
+    homepage = data.get("homepage")
+    if (
+        isinstance(homepage, str)
+        and homepage
+        and "homepage" not in errors
+        and not re.match(r"^https?://[^\s<>\"']+$", homepage)
+    ):
+        errors["homepage"] = "The homepage must be an http:// or https:// address."
+
+    keywords = data.get("keywords")
+    if keywords is not None:
+        if not isinstance(keywords, list | tuple) or not all(isinstance(k, str) for k in keywords):
+            errors["keywords"] = "The keywords must be a list of strings."
+        elif len(keywords) > MAX_KEYWORDS:
+            errors["keywords"] = f"At most {MAX_KEYWORDS} keywords."
+        elif any(len(k) > KEYWORD_MAX_LENGTH for k in keywords):
+            errors["keywords"] = f"A keyword is longer than {KEYWORD_MAX_LENGTH} characters."
+
+    dependencies = data.get("dependencies")
+    if dependencies is not None:
+        dependency_error = _check_dependencies(dependencies, data.get("name"))
+        if dependency_error:
+            errors["dependencies"] = dependency_error
+    return errors
+
+
+def _check_dependencies(dependencies: object, own_name: object) -> str | None:
+    if not isinstance(dependencies, Mapping):
+        return "The dependencies must be an object mapping plugin names to version constraints."
+    for dep_name, constraint in dependencies.items():
+        name_error = _check_name(dep_name, "dependency name")
+        if name_error:
+            return name_error
+        if not isinstance(constraint, str):
+            return f'The constraint for {dep_name!r} must be a string, such as ">=1.0".'
+        if len(constraint) > CONSTRAINT_MAX_LENGTH:
+            return f"The constraint for {dep_name!r} is too long."
+    return None
+
+
+@dataclass(frozen=True)
+class SandboxResult:
+    success: bool
+    output: JSONValue
+    stdout: str
+    error: str | None
+    duration_ms: float
+    memory_bytes: int
+    timed_out: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "success": self.success,
+            "output": self.output,
+            "stdout": self.stdout,
+            "error": self.error,
+            "duration_ms": self.duration_ms,
+            "memory_bytes": self.memory_bytes,
+            "timed_out": self.timed_out,
+        }
+
+
+@dataclass(frozen=True)
+class Review:
+    id: int
+    plugin_name: str
+    user: str
+    rating: int
+    comment: str
+    flagged: bool
+    flag_reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DependencyNode:
+    name: str
+    version: str | None
+    constraint: str | None
+    children: tuple[DependencyNode, ...] = ()
+    # True where the plugin already appears above this node (a cycle back-edge leaf).
+    cycle: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "constraint": self.constraint,
+            "cycle": self.cycle,
+            "children": [child.to_dict() for child in self.children],
+        }
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    manifest: PluginManifest
+    resolved: dict[str, str]
+    tree: DependencyNode
+    sandbox: SandboxResult
+
+
+# --------------------------------------------------------------------------- protocols
+
+
+@runtime_checkable
+class DependencyProvider(Protocol):
+    """What the resolver and the dependency graph need to know about published plugins."""
+
+    def versions(self, name: str) -> list[str]: ...
+
+    def dependencies(self, name: str, version: str) -> Mapping[str, str]: ...
+
+
+@runtime_checkable
+class GraphProvider(DependencyProvider, Protocol):
+    """A DependencyProvider that also says which version a constraint resolves to.
+
+    ``chosen_version(name, constraint)`` is the version the dependency graph shows for a
+    dependency: the resolver's transitive choice where there is one, else the highest version
+    that satisfies ``constraint`` (any version when it is None); None when nothing fits or the
+    plugin does not exist.
+    """
+
+    def chosen_version(self, name: str, constraint: str | None) -> str | None: ...
+
+
+@runtime_checkable
+class Registry(Protocol):
+    def add(self, manifest: PluginManifest, owner: Any = None) -> PluginManifest: ...
+
+    def get(self, name: str, version: str | None = None) -> PluginManifest | None: ...
+
+    def versions(self, name: str) -> list[str]: ...
+
+    def list_plugins(self, offset: int = 0, limit: int | None = None) -> list[PluginManifest]: ...
+
+    def search(self, query: str, limit: int = 20) -> list[PluginManifest]: ...
+
+    def remove_version(self, name: str, version: str) -> bool: ...
+
+
+@runtime_checkable
+class Resolver(Protocol):
+    def satisfies(
+        self, version: str, constraint: str, include_prerelease: bool = False
+    ) -> bool: ...
+
+    def max_satisfying(
+        self, versions: Sequence[str], constraint: str, include_prerelease: bool = False
+    ) -> str | None: ...
+
+    def resolve(
+        self, constraints: Mapping[str, str], available: Mapping[str, Sequence[str]]
+    ) -> dict[str, str | None]: ...
+
+    def resolve_transitive(
+        self, root: PluginManifest, provider: DependencyProvider
+    ) -> dict[str, str]: ...
+
+
+@runtime_checkable
+class Sandbox(Protocol):
+    def run(
+        self,
+        code: str,
+        context: Mapping[str, Any] | None = None,
+        *,
+        timeout_ms: int = 1000,
+        memory_limit_mb: int = 256,
+    ) -> SandboxResult: ...
+
+
+@runtime_checkable
+class Reviews(Protocol):
+    def add_review(self, plugin_name: str, user: str, rating: int, comment: str = "") -> Review: ...
+
+    def flag(self, review_id: int, reason: str = "") -> Review: ...
+
+    def unflag(self, review_id: int) -> Review: ...
+
+    def average_rating(self, plugin_name: str) -> float | None: ...
+
+    def for_plugin(self, plugin_name: str, include_flagged: bool = False) -> list[Review]: ...
+
+    def by_user(self, user: str) -> list[Review]: ...
+
+    def flagged(self, plugin_name: str | None = None) -> list[Review]: ...
+
+
+@runtime_checkable
+class DependencyGraph(Protocol):
+    def build_tree(self, name: str, version: str | None = None) -> DependencyNode: ...
+
+    def find_cycle(self, name: str | None = None) -> list[str] | None: ...
+
+    def topological_order(self, names: Sequence[str] | None = None) -> list[str]: ...
+
+    def flatten(self, name: str, version: str | None = None) -> list[str]: ...

@@ -1,0 +1,30 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from marketplace_site.forms import SignUpForm
+from marketplace_site.pages import sections
+from registry.models import Plugin
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.username}! Your account is ready.")
+        return redirect("home")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    plugins = Plugin.objects.with_latest().filter(owner_id=request.user.pk).by_name()
+    context: dict[str, object] = {"plugins": plugins}
+    for section in sections.ACCOUNT_PAGE_SECTIONS:
+        context.update(section(request))
+    return render(request, "registration/account.html", context)

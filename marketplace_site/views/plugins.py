@@ -1,0 +1,81 @@
+"""Pages that combine capabilities: the plugin page, publishing and removing versions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from marketplace_site.marketplace import create_marketplace
+from marketplace_site.pages import sections
+from marketplace_site.types import DuplicateVersion, InvalidManifest
+from registry.forms import ManifestForm
+from registry.services import NotPluginOwner, can_publish, can_remove_version
+
+
+def plugin_detail(request: HttpRequest, name: str) -> HttpResponse:
+    marketplace = create_marketplace()
+    plugin = marketplace.registry.get_plugin(name)
+    if plugin is None:
+        raise Http404(f"No plugin named {name!r}.")
+    requested = request.GET.get("version")
+    selected = marketplace.registry.get_version_row(name, requested) if requested else plugin.latest
+    if selected is None:
+        raise Http404(f"{plugin.display_name} has no version {requested}.")
+    selected.plugin = plugin
+    context = {
+        "plugin": plugin,
+        "selected": selected,
+        "versions": marketplace.registry.version_rows(name),
+        "can_remove": can_remove_version(request.user, plugin),
+    }
+    for section in sections.PLUGIN_PAGE_SECTIONS:
+        context.update(section(request, marketplace, plugin, selected))
+    return render(request, "registry/plugin_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def publish(request: HttpRequest) -> HttpResponse:
+    form = ManifestForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid() and form.manifest is not None:
+        manifest = form.manifest
+        if not can_publish(request.user, manifest.name):
+            raise PermissionDenied(NotPluginOwner(manifest.name).message)
+        try:
+            create_marketplace().publish(manifest, owner=request.user)
+        except NotPluginOwner as error:
+            raise PermissionDenied(error.message) from error
+        except DuplicateVersion as error:
+            form.add_manifest_error("version", error.message, error.code)
+        except InvalidManifest as error:
+            for key, message in error.errors.items():
+                form.add_manifest_error(key, message, f"invalid_{key}")
+        else:
+            messages.success(request, f"Published {manifest.name} {manifest.version}.")
+            return redirect("plugin_detail", name=manifest.name)
+    return render(
+        request, "registry/plugin_publish.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove_version(request: HttpRequest, name: str, version: str) -> HttpResponse:
+    marketplace = create_marketplace()
+    row = marketplace.registry.get_version_row(name, version)
+    if row is None:
+        raise Http404(f"{name} has no version {version}.")
+    if not can_remove_version(request.user, row.plugin):
+        raise PermissionDenied("Only the plugin's owner can remove its versions.")
+    if request.method == "POST":
+        marketplace.remove_version(name, version)
+        messages.success(request, f"Removed {row.name} {row.version}.")
+        if marketplace.registry.get_plugin(name) is None:
+            return redirect("home")
+        return redirect("plugin_detail", name=row.plugin.display_name)
+    context = {"row": row}
+    for section in sections.REMOVE_PAGE_SECTIONS:
+        context.update(section(request, marketplace, row))
+    return render(request, "registry/pluginversion_confirm_delete.html", context)

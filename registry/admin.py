@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from registry.models import Plugin, PluginVersion
+
+
+class PluginVersionInline(admin.TabularInline):
+    model = PluginVersion
+    fields = ("version", "is_prerelease", "published_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Plugin)
+class PluginAdmin(admin.ModelAdmin):
+    list_display = ("display_name", "canonical_name", "owner", "latest", "updated_at")
+    search_fields = ("canonical_name", "display_name", "owner__username")
+    list_filter = ("updated_at",)
+    readonly_fields = ("canonical_name", "latest", "created_at", "updated_at")
+    inlines = [PluginVersionInline]
+
+
+@admin.register(PluginVersion)
+class PluginVersionAdmin(admin.ModelAdmin):
+    list_display = ("name", "version", "is_prerelease", "author", "published_at")
+    list_filter = ("is_prerelease", "published_at", "license")
+    search_fields = ("plugin__canonical_name", "name", "author", "description")
+    list_select_related = ("plugin",)
+    # Published versions are immutable: the admin shows them but does not edit them.
+    readonly_fields = (
+        "plugin", "version", "precedence", "is_prerelease", "name", "entry_point",
+        "description", "author", "license", "homepage", "keywords", "dependencies",
+        "published_at",
+    )  # fmt: skip

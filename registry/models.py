@@ -1,0 +1,118 @@
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from marketplace_site.types import PluginManifest
+
+
+class PluginQuerySet(models.QuerySet["Plugin"]):
+    def with_latest(self) -> "PluginQuerySet":
+        return self.filter(latest__isnull=False).select_related("latest", "owner")
+
+    def by_name(self) -> "PluginQuerySet":
+        return self.order_by("canonical_name")
+
+    def recently_updated(self) -> "PluginQuerySet":
+        return self.order_by("-updated_at", "canonical_name")
+
+
+class Plugin(models.Model):
+    canonical_name = models.CharField(max_length=100, unique=True)
+    display_name = models.CharField(max_length=100, help_text="The name as first published.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="plugins",
+    )
+    latest = models.ForeignKey(
+        "PluginVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The version shown by default: the highest stable one, else the highest.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = PluginQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["canonical_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(canonical_name=""), name="plugin_name_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class PluginVersionQuerySet(models.QuerySet["PluginVersion"]):
+    def by_precedence(self) -> "PluginVersionQuerySet":
+        return self.order_by("precedence")
+
+    def newest_first(self) -> "PluginVersionQuerySet":
+        return self.order_by("-precedence")
+
+
+class PluginVersion(models.Model):
+    plugin = models.ForeignKey(Plugin, on_delete=models.CASCADE, related_name="versions")
+    version = models.CharField(max_length=100, help_text="As the author wrote it.")
+    precedence = models.CharField(
+        max_length=200, help_text="Sorts like PEP 440 precedence; equal for 1.0 and 1.0.0."
+    )
+    is_prerelease = models.BooleanField(default=False)
+    name = models.CharField(max_length=100, help_text="The name as written in this manifest.")
+    entry_point = models.TextField()
+    description = models.TextField(blank=True, default="")
+    author = models.CharField(max_length=200, blank=True, default="")
+    license = models.CharField(max_length=100, blank=True, default="")
+    homepage = models.CharField(max_length=500, blank=True, default="")
+    keywords = models.JSONField(default=list, blank=True)
+    dependencies = models.JSONField(default=dict, blank=True)
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PluginVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plugin", "precedence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plugin", "precedence"], name="one_row_per_plugin_version"
+            ),
+        ]
+        indexes = [models.Index(fields=["plugin", "is_prerelease", "precedence"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"
+
+    def to_manifest(self) -> PluginManifest:
+        return PluginManifest(
+            name=self.name,
+            version=self.version,
+            entry_point=self.entry_point,
+            description=self.description,
+            author=self.author,
+            license=self.license,
+            homepage=self.homepage,
+            keywords=tuple(self.keywords),
+            dependencies=dict(self.dependencies),
+        )
+
+    @classmethod
+    def fields_from_manifest(cls, manifest: PluginManifest) -> dict[str, Any]:
+        return {
+            "name": manifest.name,
+            "entry_point": manifest.entry_point,
+            "description": manifest.description,
+            "author": manifest.author,
+            "license": manifest.license,
+            "homepage": manifest.homepage,
+            "keywords": list(manifest.keywords),
+            "dependencies": dict(manifest.dependencies),
+        }

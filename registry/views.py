@@ -1,0 +1,52 @@
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from registry.search import query_words
+from registry.services import RegistryService
+
+PAGE_SIZE = 20
+SORTS = {"name": "Name", "updated": "Last updated"}
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    recent = RegistryService().browse(sort="updated")[:12]
+    return render(request, "registry/home.html", {"recent": recent})
+
+
+def browse(request: HttpRequest) -> HttpResponse:
+    sort = request.GET.get("sort", "name")
+    if sort not in SORTS:
+        sort = "name"
+    paginator = Paginator(RegistryService().browse(sort=sort), PAGE_SIZE)
+    page = paginator.get_page(_page_number(request))
+    return render(
+        request, "registry/plugin_list.html", {"page": page, "sort": sort, "sorts": SORTS}
+    )
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    number = _page_number(request)
+    results = RegistryService().search_page(query, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    pages = max(1, -(-results.total // PAGE_SIZE))
+    return render(
+        request,
+        "registry/plugin_search.html",
+        {
+            "query": query,
+            "words": query_words(query),
+            "plugins": results.plugins,
+            "total": results.total,
+            "number": number,
+            "previous_page": number - 1 if number > 1 else None,
+            "next_page": number + 1 if number < pages else None,
+        },
+    )
