@@ -1,0 +1,312 @@
+"""The dependency graph on the site: plugin page sections, remove page, graph picture."""
+
+import re
+from html import unescape
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+from django.test import Client
+
+from depgraph import drawing
+from marketplace_site.marketplace import Marketplace
+from tests.factories import make_manifest, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def publish(marketplace: Marketplace, name: str, version: str = "1.0.0", **deps: str) -> None:
+    marketplace.publish(make_manifest(name, version, dependencies=deps))
+
+
+def section(html: str, section_id: str) -> str:
+    """The text of the <section id=...> element, tags kept."""
+    match = re.search(rf'<section id="{section_id}".*?</section>', html, re.S)
+    assert match, f"no section {section_id}"
+    return match.group(0)
+
+
+def text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def get(client: Client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# ---------------------------------------------------------------------- plugin page
+
+
+def test_the_plugin_page_shows_the_tree_with_constraints_and_resolved_versions(
+    client: Client, marketplace: Marketplace
+) -> None:
+    publish(marketplace, "base", "1.0.0")
+    publish(marketplace, "base", "1.4.0")
+    publish(marketplace, "base", "2.0.0")
+    publish(marketplace, "lib", "1.0.0", base="^1.0")
+    publish(marketplace, "app", "1.0.0", lib="*", ghost=">=1")
+    tree = section(get(client, "/plugins/app/"), "dependencies")
+    assert "app 1.0.0 ghost >=1 not published lib * → 1.0.0 base ^1.0 → 1.4.0" in text(tree)
+    assert '<a href="/plugins/base/">base</a>' in tree
+    assert "<details open><summary>" in tree
+    assert "3 plugins in all · 1 missing" in text(tree)
+
+
+def test_the_tree_is_of_the_version_shown(client: Client, marketplace: Marketplace) -> None:
+    publish(marketplace, "old-dep")
+    publish(marketplace, "new-dep")
+    publish(marketplace, "app", "1.0.0", **{"old-dep": "*"})
+    publish(marketplace, "app", "2.0.0", **{"new-dep": "*"})
+    assert "new-dep" in section(get(client, "/plugins/app/"), "dependencies")
+    older = section(get(client, "/plugins/app/?version=1.0.0"), "dependencies")
+    assert "old-dep" in older
+    assert "new-dep" not in older
+
+
+def test_a_version_no_longer_published_is_marked(client: Client, marketplace: Marketplace) -> None:
+    publish(marketplace, "lib", "1.0.0")
+    publish(marketplace, "app", "1.0.0", lib=">=2")
+    assert "lib >=2 no matching version" in text(
+        section(get(client, "/plugins/app/"), "dependencies")
+    )
+
+
+def test_a_cycle_is_cut_and_marked(client: Client, marketplace: Marketplace) -> None:
+    publish(marketplace, "a", "1.0.0", b="*")
+    publish(marketplace, "b", "1.0.0", c="*")
+    publish(marketplace, "c", "1.0.0", a="*")
+    tree = text(section(get(client, "/plugins/a/"), "dependencies"))
+    assert "b * → 1.0.0 c * → 1.0.0 a * → 1.0.0 cycle" in tree
+    assert "2 plugins in all · circular dependencies" in tree
+
+
+def test_a_shared_dependency_is_expanded_once(client: Client, marketplace: Marketplace) -> None:
+    publish(marketplace, "core")
+    publish(marketplace, "base", core="*")
+    publish(marketplace, "left", base="*")
+    publish(marketplace, "right", base="*")
+    publish(marketplace, "app", left="*", right="*")
+    tree = section(get(client, "/plugins/app/"), "dependencies")
+    assert text(tree).count("core") == 1
+    first = re.search(r'<li id="(dep-\d+)"><details open><summary><a href="/plugins/base/">', tree)
+    assert first
+    assert f'href="#{first.group(1)}"' in tree
+    assert "shown above" in text(tree)
+
+
+def test_a_chain_200_deep_renders(client: Client, marketplace: Marketplace) -> None:
+    publish(marketplace, "p200")
+    for number in range(199, -1, -1):
+        publish(marketplace, f"p{number}", **{f"p{number + 1}": "*"})
+    tree = section(get(client, "/plugins/p0/"), "dependencies")
+    assert "200 plugins in all" in text(tree)
+    assert tree.count("<details") == 200
+    assert tree.count("<ul") == tree.count("</ul>")
+
+
+def test_a_plugin_without_dependencies_says_so(client: Client, marketplace: Marketplace) -> None:
+    publish(marketplace, "solo")
+    tree = text(section(get(client, "/plugins/solo/"), "dependencies"))
+    assert "solo 1.0.0 depends on no other plugin." in tree
+
+
+def test_used_by_lists_dependents_with_their_version_and_constraint(
+    client: Client, marketplace: Marketplace
+) -> None:
+    publish(marketplace, "lib", "1.0.0")
+    publish(marketplace, "Web_App", "1.0.0", LIB="^1")
+    publish(marketplace, "Web_App", "1.1.0", LIB="^1.0")
+    publish(marketplace, "cli", "0.1", lib="*")
+    used_by = section(get(client, "/plugins/lib/"), "used-by")
+    assert text(used_by) == (
+        "Used by 2 Plugin Its version Requires cli 0.1 * Web_App 1.1.0 and 1 older ^1.0"
+    )
+    assert '<a href="/plugins/Web_App/">Web_App</a>' in used_by
+    assert "No published plugin depends on cli." in text(get(client, "/plugins/cli/"))
+
+
+def test_used_by_is_paged(client: Client, marketplace: Marketplace) -> None:
+    publish(marketplace, "core")
+    for number in range(25):
+        publish(marketplace, f"user{number:02d}", core="*")
+    first = section(get(client, "/plugins/core/?version=1.0.0"), "used-by")
+    assert "user00" in first
+    assert "user19" in first
+    assert "user20" not in first
+    assert "Page 1 of 2" in text(first)
+    assert 'href="?version=1.0.0&amp;upage=2#used-by"' in first
+    second = section(get(client, "/plugins/core/?version=1.0.0&upage=2"), "used-by")
+    assert re.findall(r">(user\d+)</a>", second) == [f"user{n}" for n in range(20, 25)]
+    assert 'href="?version=1.0.0&amp;upage=1#used-by"' in second
+    assert "Page 1 of 2" in text(section(get(client, "/plugins/core/?upage=zero"), "used-by"))
+    assert "Page 2 of 2" in text(section(get(client, "/plugins/core/?upage=99"), "used-by"))
+
+
+def test_used_by_follows_publish_and_remove(client: Client, marketplace: Marketplace) -> None:
+    publish(marketplace, "lib")
+    publish(marketplace, "app", "1.0.0", lib="*")
+    assert "app" in section(get(client, "/plugins/lib/"), "used-by")
+    publish(marketplace, "app", "2.0.0")
+    assert "1.0.0" in text(section(get(client, "/plugins/lib/"), "used-by"))
+    marketplace.remove_version("app", "1.0")
+    assert "No published plugin depends on lib." in text(get(client, "/plugins/lib/"))
+
+
+# ---------------------------------------------------------------------- remove page
+
+
+def test_removing_a_depended_on_version_lists_who_depends_on_it(
+    client: Client, marketplace: Marketplace
+) -> None:
+    owner = make_user("owner")
+    marketplace.publish(make_manifest("lib", "1.0.0"), owner=owner)
+    marketplace.publish(make_manifest("lib", "1.5.0"), owner=owner)
+    publish(marketplace, "exact", "1.0.0", lib="==1.0.0")
+    publish(marketplace, "ranged", "2.0.0", lib="^1.0")
+    publish(marketplace, "newer", "1.0.0", lib=">=1.5")
+    client.force_login(owner)
+    page = section(get(client, "/plugins/lib/versions/1.0.0/remove/"), "dependents")
+    assert text(page) == text(
+        "Plugins that depend on 1.0.0 "
+        "2 plugins depend on a version range that 1.0.0 satisfies. "
+        "For 1 of them no other version is left, so they will no longer install. "
+        "Plugin Its versions Requires After removal "
+        "exact 1.0.0 ==1.0.0 nothing satisfies it "
+        "ranged 2.0.0 ^1.0 uses 1.5.0"
+    )
+
+
+def test_removing_a_version_nobody_uses_lists_nothing(
+    client: Client, marketplace: Marketplace
+) -> None:
+    owner = make_user("owner")
+    marketplace.publish(make_manifest("lib", "1.0.0"), owner=owner)
+    marketplace.publish(make_manifest("lib", "2.0.0"), owner=owner)
+    publish(marketplace, "app", "1.0.0", lib=">=2")
+    client.force_login(owner)
+    html = get(client, "/plugins/lib/versions/1.0.0/remove/")
+    assert 'id="dependents"' not in html
+    assert "Remove lib 1.0.0?" in html
+
+
+# ---------------------------------------------------------------------- graph picture
+
+
+def test_the_graph_page_embeds_the_picture_and_links_every_plugin(
+    client: Client, marketplace: Marketplace
+) -> None:
+    publish(marketplace, "lib")
+    publish(marketplace, "app", "1.0.0", lib="*", ghost="*")
+    html = get(client, "/plugins/app/graph/")
+    assert (
+        '<object class="depgraph-picture" type="image/svg+xml" data="/plugins/app/graph.svg">'
+        in html
+    )
+    plugins = section(html, "graph-plugins")
+    assert re.findall(r'href="([^"]+)"', plugins) == ["/plugins/app/", "/plugins/lib/"]
+    assert "ghost missing" in text(plugins)
+    assert "lib * → 1.0.0" in text(section(html, "dependencies"))
+    assert "<script" not in html
+    assert 'href="/plugins/app/graph/?version=1.0.0"' in get(client, "/plugins/app/")
+
+
+@pytest.mark.usefixtures("dot")
+def test_the_svg_is_drawn_with_links_to_plugin_pages(
+    client: Client, marketplace: Marketplace
+) -> None:
+    publish(marketplace, "lib")
+    publish(marketplace, "app", "1.0.0", lib="*")
+    response = client.get("/plugins/app/graph.svg")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    svg = ElementTree.fromstring(response.content)  # noqa: S314 - the SVG dot wrote for us
+    links = [a.get("{http://www.w3.org/1999/xlink}href") for a in svg.iter()]
+    assert [link for link in links if link] == ["/plugins/app/", "/plugins/lib/"]
+
+
+@pytest.mark.usefixtures("dot")
+def test_the_svg_of_an_older_version(client: Client, marketplace: Marketplace) -> None:
+    publish(marketplace, "old-dep")
+    publish(marketplace, "app", "1.0.0", **{"old-dep": "*"})
+    publish(marketplace, "app", "2.0.0")
+    html = get(client, "/plugins/app/graph/?version=1.0.0")
+    assert 'data="/plugins/app/graph.svg?version=1.0.0"' in html
+    assert b"old-dep" in client.get("/plugins/app/graph.svg?version=1.0.0").content
+    assert b"old-dep" not in client.get("/plugins/app/graph.svg").content
+
+
+def test_without_graphviz_the_page_says_so_and_keeps_the_tree(
+    client: Client, marketplace: Marketplace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(drawing.shutil, "which", lambda name: None)
+    publish(marketplace, "lib")
+    publish(marketplace, "app", "1.0.0", lib="*")
+    html = get(client, "/plugins/app/graph/")
+    assert "needs Graphviz, which is not installed" in html
+    assert "<object" not in html
+    assert "lib * → 1.0.0" in text(section(html, "dependencies"))
+    response = client.get("/plugins/app/graph.svg")
+    assert response.status_code == 503
+    assert b"needs Graphviz" in response.content
+
+
+def test_a_graph_too_large_to_draw_is_not_drawn(
+    client: Client, marketplace: Marketplace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(drawing, "MAX_NODES", 2)
+    publish(marketplace, "a")
+    publish(marketplace, "b")
+    publish(marketplace, "app", "1.0.0", a="*", b="*")
+    assert "more than the 2 a picture can show" in get(client, "/plugins/app/graph/")
+    assert client.get("/plugins/app/graph.svg").status_code == 503
+
+
+def test_a_plugin_without_dependencies_has_no_picture(
+    client: Client, marketplace: Marketplace
+) -> None:
+    publish(marketplace, "solo")
+    html = get(client, "/plugins/solo/graph/")
+    assert "solo 1.0.0 depends on no other plugin." in html
+    assert "<object" not in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/plugins/nothing/graph/",
+        "/plugins/nothing/graph.svg",
+        "/plugins/app/graph/?version=9.0",
+        "/plugins/app/graph.svg?version=9.0",
+    ],
+)
+def test_unknown_plugins_and_versions_are_not_found(
+    client: Client, marketplace: Marketplace, url: str
+) -> None:
+    publish(marketplace, "app")
+    assert client.get(url).status_code == 404
+
+
+def test_the_graph_pages_answer_only_reads(client: Client, marketplace: Marketplace) -> None:
+    publish(marketplace, "app")
+    responses: list[Any] = [
+        client.post("/plugins/app/graph/"),
+        client.post("/plugins/app/graph.svg"),
+    ]
+    assert [response.status_code for response in responses] == [405, 405]
+
+
+def test_plugins_that_all_depend_on_each_other_still_render(
+    client: Client, marketplace: Marketplace
+) -> None:
+    names = [f"mesh{number}" for number in range(10)]  # 9! paths from each plugin
+    for name in names:
+        publish(marketplace, name, **dict.fromkeys(names, "*"))
+    tree = section(get(client, "/plugins/mesh0/"), "dependencies")
+    assert "9 plugins in all" in text(tree)
+    assert tree.count("<details") == 10  # each plugin's dependencies shown once
+    assert "shown above" in text(tree)
+    assert "cycle" in text(tree)
