@@ -1,0 +1,433 @@
+"""Writing reviews: add or replace, delete, reply, vote, report and moderate.
+
+``ReviewService`` implements the ``Reviews`` Protocol of CONTRACTS.md. The keyword-only
+functions below it are what the pages and the admin call; each checks its permission
+predicate and raises a ``ReviewError`` subclass a view can map to a message or a 403.
+Reading (summaries, pages of reviews) lives in ``reviews.selectors``.
+"""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from marketplace_site.types import MarketplaceError, canonical_name
+from marketplace_site.types import Review as ReviewValue
+from reviews.models import (
+    COMMENT_MAX_LENGTH,
+    FLAG_REASON_MAX_LENGTH,
+    RATING_MAX,
+    RATING_MIN,
+    REPLY_MAX_LENGTH,
+    REPORT_TEXT_MAX_LENGTH,
+    VERSION_MAX_LENGTH,
+    HelpfulVote,
+    OwnerReply,
+    Report,
+    Review,
+)
+from reviews.selectors import rating_summary
+
+MODERATE_PERMISSION = "reviews.moderate_review"
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class ReviewError(MarketplaceError):
+    """A review action that cannot be done as asked; the message says why."""
+
+    code = "review_error"
+
+
+class InvalidReview(ReviewError, ValueError):
+    """Bad input: a rating outside 1-5, a comment too long, an empty reason..."""
+
+    code = "invalid_review"
+
+    def __init__(self, message: str, *, field: str = "__all__", code: str = "invalid") -> None:
+        self.field = field
+        self.code = code
+        super().__init__(message)
+
+
+class ReviewNotFound(ReviewError, LookupError):
+    code = "review_not_found"
+
+    def __init__(self, review_id: object) -> None:
+        self.review_id = review_id
+        super().__init__(f"There is no review {review_id!r}; it may have been deleted.")
+
+
+class NotAllowed(ReviewError):
+    """The acting user may not do this (a view answers 403)."""
+
+    code = "forbidden"
+
+
+class AlreadyReported(ReviewError):
+    code = "already_reported"
+
+    def __init__(self) -> None:
+        super().__init__("You have already reported this review; a moderator will look at it.")
+
+
+class AlreadyVoted(ReviewError):
+    code = "already_voted"
+
+    def __init__(self) -> None:
+        super().__init__("You have already marked this review as helpful.")
+
+
+# --------------------------------------------------------------------------- predicates
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and getattr(user, "is_active", False)
+    )
+
+
+def can_moderate(user: Any) -> bool:
+    """Moderators (the ``moderators`` group) and superusers hide reviews and handle reports."""
+    return _signed_in(user) and bool(user.has_perm(MODERATE_PERMISSION))
+
+
+def can_review(user: Any, *, owner_id: int | None = None) -> bool:
+    """Anyone signed in, except the plugin's owner (``owner_id`` comes from the registry)."""
+    return _signed_in(user) and (owner_id is None or owner_id != user.pk)
+
+
+def can_delete_review(user: Any, review: Review) -> bool:
+    """The author deletes their own review; a superuser may delete any."""
+    return _signed_in(user) and (review.user_id == user.pk or bool(user.is_superuser))
+
+
+def can_reply(user: Any, review: Review, *, owner_id: int | None) -> bool:
+    """Only the plugin's owner answers a review, and not their own."""
+    return (
+        _signed_in(user)
+        and owner_id is not None
+        and owner_id == user.pk
+        and review.user_id != user.pk
+    )
+
+
+def can_vote_helpful(user: Any, review: Review) -> bool:
+    return _signed_in(user) and review.user_id != user.pk
+
+
+def can_report(user: Any, review: Review) -> bool:
+    return _signed_in(user) and review.user_id != user.pk
+
+
+def can_view_review(user: Any, review: Review) -> bool:
+    """A hidden review is seen only by its author and moderators."""
+    if not review.flagged:
+        return True
+    return _signed_in(user) and (review.user_id == user.pk or can_moderate(user))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def to_value(review: Review) -> ReviewValue:
+    """The contract's immutable ``Review`` for a row."""
+    return ReviewValue(
+        id=review.pk,
+        plugin_name=review.plugin_name,
+        user=review.user.get_username(),
+        rating=review.rating,
+        comment=review.comment,
+        flagged=review.flagged,
+        flag_reason=review.flag_reason,
+        created_at=review.created_at,
+    )
+
+
+def check_rating(rating: object) -> int:
+    if isinstance(rating, bool) or not isinstance(rating, int):
+        raise InvalidReview(
+            f"The rating must be a whole number from {RATING_MIN} to {RATING_MAX}, not {rating!r}.",
+            field="rating",
+            code="invalid_rating",
+        )
+    if not RATING_MIN <= rating <= RATING_MAX:
+        raise InvalidReview(
+            f"The rating must be from {RATING_MIN} to {RATING_MAX} stars; {rating} is outside.",
+            field="rating",
+            code="rating_out_of_range",
+        )
+    return rating
+
+
+def _check_length(value: str, limit: int, *, field: str, label: str) -> str:
+    if len(value) > limit:
+        raise InvalidReview(
+            f"The {label} is {len(value)} characters long; the limit is {limit}.",
+            field=field,
+            code=f"{field}_too_long",
+        )
+    return value
+
+
+def _resolve_user(user: Any) -> Any:
+    """A User for a User, or for a username (created, without a password, when new).
+
+    The contract's ``add_review`` names reviewers by username; callers outside the site (and
+    its tests) may name one that has no account yet.
+    """
+    if not isinstance(user, str):
+        if not _signed_in(user):
+            raise NotAllowed("Sign in to review plugins.")
+        return user
+    username = user.strip()
+    if not username:
+        raise InvalidReview("A review needs a user.", field="user", code="user_required")
+    user_model = get_user_model()
+    existing = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
+    if existing is not None:
+        return existing
+    created = user_model(**{user_model.USERNAME_FIELD: username})
+    created.set_unusable_password()
+    created.save()
+    return created
+
+
+def _lookup_user(user: Any) -> Any | None:
+    if not isinstance(user, str):
+        return user
+    user_model = get_user_model()
+    return user_model._default_manager.filter(**{user_model.USERNAME_FIELD: user}).first()
+
+
+def _get_for_update(review_id: Any) -> Review:
+    try:
+        return Review.objects.select_related("user").select_for_update().get(pk=review_id)
+    except (Review.DoesNotExist, ValueError, TypeError) as error:
+        raise ReviewNotFound(review_id) from error
+
+
+# --------------------------------------------------------------------------- services
+
+
+def review_submit(
+    *,
+    plugin_name: str,
+    user: Any,
+    rating: object,
+    comment: str = "",
+    version: str = "",
+) -> tuple[Review, bool]:
+    """Add a review, or replace the user's earlier review of the plugin; (review, created).
+
+    Replacing keeps the row (so the owner's reply, votes and reports stay attached) and a
+    moderator's decision: a hidden review stays hidden when its author rewrites it. The
+    review counts as written now, so it sorts as the newest.
+    """
+    rating = check_rating(rating)
+    comment = _check_length(
+        (comment or "").strip(), COMMENT_MAX_LENGTH, field="comment", label="comment"
+    )
+    version = _check_length(
+        (version or "").strip(), VERSION_MAX_LENGTH, field="version", label="version"
+    )
+    name = canonical_name(plugin_name or "")
+    if not name:
+        raise InvalidReview(
+            "Name the plugin you are reviewing.", field="plugin_name", code="plugin_required"
+        )
+    reviewer = _resolve_user(user)
+    fields = {"rating": rating, "comment": comment, "version": version}
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                review = (
+                    Review.objects.select_for_update()
+                    .filter(user=reviewer, plugin_name=name)
+                    .first()
+                )
+                if review is None:
+                    review = Review.objects.create(user=reviewer, plugin_name=name, **fields)
+                    return review, True
+                for key, value in fields.items():
+                    setattr(review, key, value)
+                review.created_at = timezone.now()
+                review.save(update_fields=[*fields, "created_at", "updated_at"])
+                return review, False
+        except IntegrityError:
+            # A concurrent first review by the same user won; replace it instead.
+            continue
+    raise ReviewError("Your review could not be saved; please try again.")
+
+
+def review_delete(*, review: Review, acting_user: Any) -> None:
+    if not can_delete_review(acting_user, review):
+        raise NotAllowed("Only the review's author can delete it.")
+    review.delete()
+
+
+def review_flag(*, review: Review, acting_user: Any, reason: str = "") -> Review:
+    """Hide a review (a moderator's decision); its open reports are resolved."""
+    if not can_moderate(acting_user):
+        raise NotAllowed("Only moderators can hide reviews.")
+    return _flag(review.pk, reason=reason, acting_user=acting_user)
+
+
+def review_unflag(*, review: Review, acting_user: Any) -> Review:
+    if not can_moderate(acting_user):
+        raise NotAllowed("Only moderators can restore hidden reviews.")
+    return _unflag(review.pk)
+
+
+def reports_dismiss(*, review: Review, acting_user: Any) -> int:
+    """Close a review's open reports without hiding it; the number closed."""
+    if not can_moderate(acting_user):
+        raise NotAllowed("Only moderators can dismiss reports.")
+    return Report.objects.filter(review=review, status=Report.Status.OPEN).update(
+        status=Report.Status.DISMISSED, closed_at=timezone.now(), closed_by=acting_user
+    )
+
+
+def _default_flag_reason(review_id: int) -> str:
+    reasons = list(
+        Report.objects.filter(review_id=review_id, status=Report.Status.OPEN).values_list(
+            "reason", flat=True
+        )
+    )
+    if not reasons:
+        return ""
+    most_common = max(set(reasons), key=lambda value: (reasons.count(value), value))
+    return f"Reported as {Report.Reason(most_common).label.lower()}"
+
+
+def _flag(review_id: Any, *, reason: str, acting_user: Any = None) -> Review:
+    reason = (reason or "").strip()
+    _check_length(reason, FLAG_REASON_MAX_LENGTH, field="reason", label="reason")
+    with transaction.atomic():
+        review = _get_for_update(review_id)
+        review.flagged = True
+        review.flag_reason = reason or _default_flag_reason(review.pk)
+        review.flagged_by = acting_user if _signed_in(acting_user) else None
+        review.flagged_at = timezone.now()
+        review.save(
+            update_fields=["flagged", "flag_reason", "flagged_by", "flagged_at", "updated_at"]
+        )
+        Report.objects.filter(review=review, status=Report.Status.OPEN).update(
+            status=Report.Status.RESOLVED, closed_at=review.flagged_at, closed_by=review.flagged_by
+        )
+    return review
+
+
+def _unflag(review_id: Any) -> Review:
+    with transaction.atomic():
+        review = _get_for_update(review_id)
+        review.flagged = False
+        review.flag_reason = ""
+        review.flagged_by = None
+        review.flagged_at = None
+        review.save(
+            update_fields=["flagged", "flag_reason", "flagged_by", "flagged_at", "updated_at"]
+        )
+    return review
+
+
+def reply_save(*, review: Review, acting_user: Any, owner_id: int | None, text: str) -> OwnerReply:
+    """Post or edit the owner's one reply to a review."""
+    if not can_reply(acting_user, review, owner_id=owner_id):
+        raise NotAllowed("Only the plugin's owner can reply to its reviews.")
+    text = (text or "").strip()
+    if not text:
+        raise InvalidReview("Write a reply before posting it.", field="text", code="required")
+    _check_length(text, REPLY_MAX_LENGTH, field="text", label="reply")
+    reply, _ = OwnerReply.objects.update_or_create(
+        review=review, defaults={"text": text, "author": acting_user}
+    )
+    return reply
+
+
+def helpful_vote_add(*, review: Review, user: Any) -> HelpfulVote:
+    if not can_vote_helpful(user, review):
+        raise NotAllowed("You cannot mark your own review as helpful.")
+    if review.flagged:
+        raise ReviewNotFound(review.pk)
+    try:
+        with transaction.atomic():
+            return HelpfulVote.objects.create(review=review, user=user)
+    except IntegrityError as error:
+        raise AlreadyVoted() from error
+
+
+def report_create(*, review: Review, reporter: Any, reason: str, text: str = "") -> Report:
+    """One report per user per review; the reason is required, and text for "other"."""
+    if not can_report(reporter, review):
+        raise NotAllowed("You cannot report your own review.")
+    reason = (reason or "").strip()
+    text = (text or "").strip()
+    if not reason:
+        raise InvalidReview(
+            "Choose why you are reporting this review.", field="reason", code="reason_required"
+        )
+    if reason not in Report.Reason.values:
+        raise InvalidReview(
+            f"{reason!r} is not a reason for a report.", field="reason", code="invalid_reason"
+        )
+    if reason == Report.Reason.OTHER and not text:
+        raise InvalidReview(
+            "Say what is wrong with this review.", field="text", code="text_required"
+        )
+    _check_length(text, REPORT_TEXT_MAX_LENGTH, field="text", label="explanation")
+    if Report.objects.filter(review=review, reporter=reporter).exists():
+        raise AlreadyReported()
+    try:
+        with transaction.atomic():
+            return Report.objects.create(review=review, reporter=reporter, reason=reason, text=text)
+    except IntegrityError as error:
+        raise AlreadyReported() from error
+
+
+# --------------------------------------------------------------------------- contract
+
+
+class ReviewService:
+    """Implements the ``Reviews`` Protocol of CONTRACTS.md."""
+
+    def add_review(
+        self, plugin_name: str, user: Any, rating: int, comment: str = ""
+    ) -> ReviewValue:
+        review, _ = review_submit(
+            plugin_name=plugin_name, user=user, rating=rating, comment=comment
+        )
+        return to_value(review)
+
+    def flag(self, review_id: int, reason: str = "") -> ReviewValue:
+        return to_value(_flag(review_id, reason=reason))
+
+    def unflag(self, review_id: int) -> ReviewValue:
+        return to_value(_unflag(review_id))
+
+    def average_rating(self, plugin_name: str) -> float | None:
+        return rating_summary(plugin_name=plugin_name).average
+
+    def for_plugin(self, plugin_name: str, include_flagged: bool = False) -> list[ReviewValue]:
+        reviews = Review.objects.for_plugin(plugin_name)
+        if not include_flagged:
+            reviews = reviews.visible()
+        return [to_value(r) for r in reviews.select_related("user").newest_first()]
+
+    def by_user(self, user: Any) -> list[ReviewValue]:
+        """Every review the user wrote, hidden ones included (``flagged`` says so)."""
+        reviewer = _lookup_user(user)
+        if reviewer is None:
+            return []
+        reviews = Review.objects.by_user(reviewer).select_related("user").newest_first()
+        return [to_value(r) for r in reviews]
+
+    def flagged(self, plugin_name: str | None = None) -> list[ReviewValue]:
+        reviews = Review.objects.flagged()
+        if plugin_name is not None:
+            reviews = reviews.for_plugin(plugin_name)
+        return [to_value(r) for r in reviews.select_related("user").newest_first()]
