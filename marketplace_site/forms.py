@@ -1,6 +1,13 @@
+import json
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+
+from marketplace_site.types import PluginManifest
+from registry.forms import parse_manifest_text
 
 
 class SignUpForm(UserCreationForm[User]):
@@ -9,3 +16,58 @@ class SignUpForm(UserCreationForm[User]):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email")
+
+
+class InstallForm(forms.Form):
+    """Choose a published version or give a manifest, plus the context its code runs with."""
+
+    SOURCES = (("published", "A published plugin"), ("manifest", "A new manifest"))
+
+    source = forms.ChoiceField(choices=SOURCES, initial="published", widget=forms.RadioSelect)
+    name = forms.CharField(required=False, max_length=100, label="Plugin name")
+    version = forms.CharField(
+        required=False, max_length=100, help_text="Leave empty for the latest version."
+    )
+    manifest_text = forms.CharField(
+        required=False,
+        label="Manifest JSON",
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
+        strip=False,
+        help_text="Installing a new manifest publishes it first.",
+    )
+    context = forms.CharField(
+        required=False,
+        label="Context (JSON object)",
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text='Global variables for the plugin\'s code, e.g. {"text": "hello"}.',
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.manifest: PluginManifest | None = None
+
+    def clean_context(self) -> dict[str, Any]:
+        text = (self.cleaned_data.get("context") or "").strip()
+        if not text:
+            return {}
+        try:
+            value = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as error:
+            raise ValidationError(
+                f"The context is not valid JSON: {error}.", code="invalid_json"
+            ) from error
+        if not isinstance(value, dict):
+            raise ValidationError("The context must be a JSON object.", code="not_an_object")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("source") == "manifest":
+            manifest, errors = parse_manifest_text(cleaned.get("manifest_text") or "")
+            for key, (message, code) in errors.items():
+                label = "" if key == "__all__" else f"{key}: "
+                self.add_error("manifest_text", ValidationError(f"{label}{message}", code=code))
+            self.manifest = manifest
+        elif not (cleaned.get("name") or "").strip():
+            self.add_error("name", ValidationError("Name the plugin to install.", code="required"))
+        return cleaned

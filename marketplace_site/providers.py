@@ -1,64 +1,74 @@
 """The registry seen as a dependency provider, for the resolver and the dependency graph."""
 
 from collections.abc import Mapping
-from functools import lru_cache
 
 from marketplace_site.types import (
     InvalidConstraint,
     PluginManifest,
-    Registry,
     Resolver,
     canonical_name,
 )
+from registry.services import RegistryService
 
 
 class RegistryProvider:
     """Answers ``versions`` and ``dependencies`` from the registry, cached for one request.
 
-    ``pending`` is a manifest treated as published (a dry-run plan); ``chosen`` holds the
-    resolver's answer, which ``chosen_version`` prefers to the highest satisfying version.
+    One query per plugin loads all its versions with their dependencies: the resolver looks
+    at many candidate versions of each plugin. ``pending`` is a manifest treated as published
+    (a dry-run plan); ``chosen`` holds the resolver's answer, which ``chosen_version`` prefers
+    to the highest satisfying version.
     """
 
     def __init__(
         self,
-        registry: Registry,
+        registry: RegistryService,
         resolver: Resolver,
         *,
         chosen: Mapping[str, str] | None = None,
         pending: PluginManifest | None = None,
+        table: dict[str, dict[str, Mapping[str, str]]] | None = None,
     ) -> None:
         self.registry = registry
         self.resolver = resolver
         self.chosen = {canonical_name(k): v for k, v in (chosen or {}).items()}
         self.pending = pending
-        self._versions = lru_cache(maxsize=None)(self._load_versions)
-        self._dependencies = lru_cache(maxsize=None)(self._load_dependencies)
+        # canonical name -> {version: dependencies}, in ascending version order.
+        self._table: dict[str, dict[str, Mapping[str, str]]] = {} if table is None else table
 
     def with_choices(self, chosen: Mapping[str, str]) -> "RegistryProvider":
-        return RegistryProvider(self.registry, self.resolver, chosen=chosen, pending=self.pending)
+        """The same provider (sharing its cache) that shows ``chosen`` versions."""
+        return RegistryProvider(
+            self.registry, self.resolver, chosen=chosen, pending=self.pending, table=self._table
+        )
 
-    def _is_pending(self, name: str) -> bool:
-        return self.pending is not None and canonical_name(name) == self.pending.canonical_name
+    def _versions_of(self, name: str) -> dict[str, Mapping[str, str]]:
+        key = canonical_name(name)
+        if key not in self._table:
+            table: dict[str, Mapping[str, str]] = dict(self.registry.dependency_table(key))
+            pending = self.pending
+            if pending is not None and pending.canonical_name == key:
+                table.setdefault(pending.version, dict(pending.dependencies))
+            self._table[key] = table
+        return self._table[key]
 
-    def _load_versions(self, name: str) -> tuple[str, ...]:
-        versions = list(self.registry.versions(name))
-        pending = self.pending
-        if pending is not None and self._is_pending(name) and pending.version not in versions:
-            versions.append(pending.version)
-        return tuple(versions)
+    def versions(self, name: str) -> list[str]:
+        return list(self._versions_of(name))
 
-    def _load_dependencies(self, name: str, version: str) -> Mapping[str, str]:
-        pending = self.pending
-        if pending is not None and self._is_pending(name) and pending.version == version:
-            return dict(pending.dependencies)
+    def dependencies(self, name: str, version: str) -> Mapping[str, str]:
+        table = self._versions_of(name)
+        if version in table:
+            return table[version]
+        # The same version written another way (1.0 for 1.0.0).
         manifest = self.registry.get(name, version)
         return dict(manifest.dependencies) if manifest is not None else {}
 
-    def versions(self, name: str) -> list[str]:
-        return list(self._versions(canonical_name(name)))
-
-    def dependencies(self, name: str, version: str) -> Mapping[str, str]:
-        return self._dependencies(canonical_name(name), version)
+    def names(self) -> list[str]:
+        """Every published plugin, and the pending one: for questions asked "anywhere"."""
+        names = [manifest.name for manifest in self.registry.list_plugins()]
+        if self.pending is not None and not self.registry.versions(self.pending.name):
+            names.append(self.pending.name)
+        return names
 
     def chosen_version(self, name: str, constraint: str | None) -> str | None:
         key = canonical_name(name)

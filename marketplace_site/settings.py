@@ -4,6 +4,8 @@ Development needs nothing set. Production (DEBUG off) needs SECRET_KEY and ALLOW
 passes ``manage.py check --deploy``. DATABASE_URL switches from SQLite to PostgreSQL.
 """
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,11 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": SQLITE_PATH,
             "OPTIONS": SQLITE_OPTIONS,
+            # Tests use a real file too, so WAL, locking and threads behave as in production.
+            # One file per test process, so parallel runs never share a database.
+            "TEST": {
+                "NAME": str(Path(tempfile.gettempdir()) / f"marketplace-test-{os.getpid()}.db")
+            },
         }
     }
 

@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from marketplace_site.views import accounts, plugins
+from marketplace_site.views import accounts, install, plugins
 
 urlpatterns = [
     path("", include("registry.urls")),
     path("plugins/<str:name>/", plugins.plugin_detail, name="plugin_detail"),
     path("publish/", plugins.publish, name="publish"),
+    path("install/", install.install, name="install"),
     path(
         "plugins/<str:name>/versions/<str:version>/remove/",
         plugins.remove_version,

@@ -136,6 +136,17 @@ class RegistryService:
             .values_list("version", flat=True)
         )
 
+    def dependency_table(self, name: str) -> list[tuple[str, dict[str, str]]]:
+        """Every version of a plugin with its dependencies, ascending, in one query."""
+        return [
+            (version, dict(dependencies))
+            for version, dependencies in PluginVersion.objects.filter(
+                plugin__canonical_name=canonical_name(name)
+            )
+            .order_by("precedence")
+            .values_list("version", "dependencies")
+        ]
+
     def version_rows(self, name: str) -> list[PluginVersion]:
         return list(
             PluginVersion.objects.filter(plugin__canonical_name=canonical_name(name)).order_by(

@@ -17,10 +17,10 @@ def make_user(username: str | None = None, **extra: Any) -> User:
 
 
 def make_moderator(username: str = "moderator") -> User:
+    """A staff user in the moderators group (its permissions come from the reviews app)."""
     user = make_user(username, is_staff=True)
-    group, _ = Group.objects.get_or_create(name="moderators")
-    user.groups.add(group)
-    return user
+    user.groups.add(Group.objects.get(name="moderators"))
+    return User.objects.get(pk=user.pk)  # no stale permission cache
 
 
 def make_manifest(name: str | None = None, version: str = "1.0.0", **fields: Any) -> PluginManifest:
