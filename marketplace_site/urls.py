@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from marketplace_site.views import accounts, install, plugins
+from marketplace_site.api import api
+from marketplace_site.views import accounts, install, plugins, tokens
 
 urlpatterns = [
     path("", include("registry.urls")),
@@ -15,6 +16,9 @@ urlpatterns = [
         name="remove_version",
     ),
     path("accounts/", accounts.account, name="account"),
+    path("accounts/tokens/new/", tokens.token_create, name="api_token_create"),
+    path("accounts/tokens/<int:pk>/revoke/", tokens.token_revoke, name="api_token_revoke"),
+    path("api/v1/", api.urls),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,0 +1,213 @@
+"""Request and response bodies; django-ninja derives validation and the OpenAPI schema from them.
+
+Input schemas check types only where the manifest parser (``PluginManifest.from_dict``, the same
+one the publish form uses) checks the rest, so both report the same field errors.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field, model_validator
+
+from marketplace_site.types import (
+    DependencyNode,
+    InstallResult,
+    PluginManifest,
+    SandboxResult,
+)
+from marketplace_site.types import Review as ReviewValue
+from reviews.models import COMMENT_MAX_LENGTH, RATING_MAX, RATING_MIN
+
+MAX_PAGE_SIZE = 100
+MAX_OFFSET = 1_000_000
+QUERY_MAX_LENGTH = 200
+NAME_PARAM_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+VERSION_PARAM_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.+!_-]{0,99}$"
+
+
+# --------------------------------------------------------------------------- input
+
+
+class ManifestIn(Schema):
+    """A plugin manifest, as in a manifest file; only name, version and entry_point are required."""
+
+    name: str = Field(description="Letters, digits, '-', '_' and '.'; at most 100 characters.")
+    version: str = Field(description="A PEP 440 version such as 1.0.0 or 2.1.0rc1.")
+    entry_point: str = Field(description="The plugin's Python source, run in the sandbox.")
+    description: str = ""
+    author: str = ""
+    license: str = ""
+    homepage: str = Field("", description="An http:// or https:// address, or empty.")
+    keywords: list[str] = Field(default_factory=list, description="At most 20 keywords.")
+    dependencies: dict[str, str] = Field(
+        default_factory=dict, description="Plugin name -> version constraint (PEP 440 or npm)."
+    )
+
+    def manifest_data(self) -> dict[str, Any]:
+        return self.model_dump()
+
+
+class ReviewIn(Schema):
+    rating: int = Field(ge=RATING_MIN, le=RATING_MAX, strict=True, description="1 to 5 stars.")
+    comment: str = Field("", max_length=COMMENT_MAX_LENGTH)
+
+
+class InstallIn(Schema):
+    """Either ``manifest`` (publish it, then install) or ``name`` (and optionally ``version``)
+    of a published plugin; ``context`` becomes the plugin code's global variables."""
+
+    manifest: ManifestIn | None = None
+    name: str | None = Field(None, max_length=100)
+    version: str | None = Field(None, max_length=100)
+    context: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def one_source(self) -> "InstallIn":
+        if (self.manifest is None) == (self.name is None):
+            raise ValueError("Give either a manifest or the name of a published plugin.")
+        if self.version is not None and self.name is None:
+            raise ValueError("A version needs a name.")
+        return self
+
+
+# --------------------------------------------------------------------------- output
+
+
+class ManifestOut(Schema):
+    name: str
+    version: str
+    entry_point: str
+    description: str
+    author: str
+    license: str
+    homepage: str
+    keywords: list[str]
+    dependencies: dict[str, str]
+
+    @classmethod
+    def of(cls, manifest: PluginManifest) -> "ManifestOut":
+        return cls(**manifest.to_dict())
+
+
+class PluginSummaryOut(Schema):
+    name: str
+    canonical_name: str
+    latest_version: str
+    description: str
+    author: str
+    keywords: list[str]
+    owner: str | None
+    updated_at: datetime
+
+
+class PluginListOut(Schema):
+    count: int
+    offset: int
+    limit: int
+    items: list[PluginSummaryOut]
+
+
+class PluginDetailOut(Schema):
+    name: str
+    canonical_name: str
+    owner: str | None
+    latest: ManifestOut
+    versions: list[str] = Field(description="Every version, ascending by precedence.")
+    average_rating: float | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class VersionOut(Schema):
+    plugin: str
+    manifest: ManifestOut
+    is_prerelease: bool
+    is_latest: bool
+    published_at: datetime
+
+
+class ReviewOut(Schema):
+    id: int
+    plugin_name: str
+    user: str
+    rating: int
+    comment: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, review: ReviewValue) -> "ReviewOut":
+        return cls(
+            id=review.id,
+            plugin_name=review.plugin_name,
+            user=review.user,
+            rating=review.rating,
+            comment=review.comment,
+            created_at=review.created_at,
+        )
+
+
+class ReviewListOut(Schema):
+    plugin: str
+    average_rating: float | None
+    count: int
+    offset: int
+    limit: int
+    items: list[ReviewOut]
+
+
+class ConstraintCheckOut(Schema):
+    plugin: str
+    constraint: str
+    include_prerelease: bool
+    matching: list[str] = Field(description="The versions that satisfy it, ascending.")
+    best: str | None = Field(description="The highest satisfying version (the one chosen).")
+
+
+class TreeNodeOut(Schema):
+    name: str
+    version: str | None
+    constraint: str | None
+    cycle: bool
+    children: list["TreeNodeOut"]
+
+    @classmethod
+    def of(cls, node: DependencyNode) -> "TreeNodeOut":
+        return cls.model_validate(node.to_dict())
+
+
+class SandboxOut(Schema):
+    success: bool
+    output: Any = Field(description="The final expression's value, or the global 'result'.")
+    stdout: str
+    error: str | None
+    duration_ms: float
+    memory_bytes: int
+    timed_out: bool
+
+    @classmethod
+    def of(cls, result: SandboxResult) -> "SandboxOut":
+        return cls.model_validate(result.to_dict())
+
+
+class PlanOut(Schema):
+    manifest: ManifestOut
+    publishes: bool = Field(description="True when the install would register this manifest.")
+    resolved: dict[str, str]
+    tree: TreeNodeOut
+
+
+class InstallOut(Schema):
+    manifest: ManifestOut
+    resolved: dict[str, str]
+    tree: TreeNodeOut
+    sandbox: SandboxOut
+
+    @classmethod
+    def of(cls, result: InstallResult) -> "InstallOut":
+        return cls(
+            manifest=ManifestOut.of(result.manifest),
+            resolved=dict(result.resolved),
+            tree=TreeNodeOut.of(result.tree),
+            sandbox=SandboxOut.of(result.sandbox),
+        )

@@ -1,0 +1,16 @@
+"""Checks shared by the API tests."""
+
+from typing import Any
+
+from marketplace_site.api.errors import ErrorOut
+
+
+def assert_error(response: Any, status: int, code: str | None = None) -> ErrorOut:
+    """The response is the API's JSON error shape with this status (and code)."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+    error = ErrorOut.model_validate(response.json())
+    assert set(response.json()) <= {"error", "detail", "cycle"}
+    if code is not None:
+        assert error.error == code, response.json()
+    return error

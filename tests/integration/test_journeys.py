@@ -1,0 +1,76 @@
+"""The three users' journeys, each in its own browser context, against the live server."""
+
+import json
+
+import pytest
+
+from marketplace_site.marketplace import create_marketplace
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def publish_through_the_form(page, manifest: dict) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/publish/")
+    page.get_by_label("…or paste the manifest JSON").fill(json.dumps(manifest))
+    page.get_by_role("button", name="Publish").click()
+    assert page.get_by_text(f"Published {manifest['name']} {manifest['version']}.").is_visible()
+
+
+def test_a_developer_publishes_installs_and_reads_a_conflict(page) -> None:  # type: ignore[no-untyped-def]
+    market = create_marketplace()
+    market.publish({"name": "base-lib", "version": "1.0.0", "entry_point": "1"})
+    market.publish({"name": "base-lib", "version": "2.0.0", "entry_point": "1"})
+
+    page.goto("/accounts/signup/")
+    page.get_by_label("Username").fill("dev")
+    page.get_by_label("Password", exact=True).fill("a-long-pass-phrase")
+    page.get_by_label("Password confirmation").fill("a-long-pass-phrase")
+    page.get_by_role("button", name="Create account").click()
+    assert page.get_by_text("Welcome, dev!").is_visible()
+
+    publish_through_the_form(
+        page,
+        {
+            "name": "text-core",
+            "version": "1.0.0",
+            "entry_point": "def shout(s):\n    return s.upper()\nresult = 'core'",
+            "dependencies": {"base-lib": "<2"},
+        },
+    )
+    publish_through_the_form(
+        page,
+        {
+            "name": "greeter",
+            "version": "1.0.0",
+            "entry_point": "result = 'Hello, ' + who + '!'",
+            "dependencies": {"text-core": "^1.0"},
+        },
+    )
+
+    page.get_by_role("link", name="Install", exact=True).first.click()
+    page.get_by_label("Plugin name").fill("greeter")
+    page.get_by_label("Context (JSON object)").fill('{"who": "Ada"}')
+    page.get_by_role("button", name="Install", exact=True).click()
+    result = page.locator("#result")
+    assert result.get_by_role("heading", name="Installed greeter 1.0.0").is_visible()
+    assert result.locator(".resolved").inner_text().count("1.0.0") == 2  # text-core, base-lib
+    assert result.locator(".dep-tree").get_by_text("text-core").first.is_visible()
+    assert "Hello, Ada!" in result.locator(".sandbox-result").inner_text()
+
+    page.get_by_label("A new manifest").check()
+    page.get_by_label("Manifest JSON").fill(
+        json.dumps(
+            {
+                "name": "greeter-plus",
+                "version": "1.0.0",
+                "entry_point": "1",
+                "dependencies": {"greeter": "^1", "base-lib": ">=2"},
+            }
+        )
+    )
+    page.get_by_role("button", name="Plan (dry run)").click()
+    rejection = page.locator(".rejection")
+    assert rejection.is_visible()
+    explanation = rejection.inner_text()
+    assert "base-lib" in explanation and "text-core 1.0.0" in explanation
+    assert market.registry.get("greeter-plus") is None
