@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from marketplace_site.marketplace import create_marketplace
@@ -12,6 +13,7 @@ from marketplace_site.pages import sections
 from marketplace_site.types import DuplicateVersion, InvalidManifest
 from registry.forms import ManifestForm
 from registry.services import NotPluginOwner, can_publish, can_remove_version
+from sandbox import selectors as sandbox_selectors
 
 
 def plugin_detail(request: HttpRequest, name: str) -> HttpResponse:
@@ -29,6 +31,10 @@ def plugin_detail(request: HttpRequest, name: str) -> HttpResponse:
         "selected": selected,
         "versions": marketplace.registry.version_rows(name),
         "can_remove": can_remove_version(request.user, plugin),
+        "installs": sandbox_selectors.install_counts([plugin.canonical_name])[
+            plugin.canonical_name
+        ],
+        "api_install_url": request.build_absolute_uri(reverse("api:install_run")),
     }
     for section in sections.PLUGIN_PAGE_SECTIONS:
         context.update(section(request, marketplace, plugin, selected))
