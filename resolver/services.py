@@ -1,0 +1,146 @@
+"""The resolver service: the ``Resolver`` Protocol of CONTRACTS.md, in pure Python.
+
+Constraints are PEP 440 specifier sets or npm ranges (``resolver.constraints``); transitive
+resolution runs resolvelib under a budget (``resolver.transitive``). No database access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from packaging.version import Version
+
+from marketplace_site.types import DependencyProvider, PluginManifest, canonical_name
+from resolver import constraints, transitive
+
+DEFAULT_MAX_ROUNDS = 20_000
+DEFAULT_TIMEOUT_MS = 2_000
+_ZERO = Version("0")
+
+
+class ResolverService:
+    """Implements ``marketplace_site.types.Resolver``.
+
+    ``max_rounds`` and ``timeout_ms`` bound ``resolve_transitive``; past either, it raises
+    ``ResolutionError`` saying the problem is too complex (the settings
+    ``RESOLVER_MAX_ROUNDS`` and ``RESOLVER_TIMEOUT_MS`` are passed here by the integration).
+    """
+
+    def __init__(
+        self, max_rounds: int = DEFAULT_MAX_ROUNDS, timeout_ms: int = DEFAULT_TIMEOUT_MS
+    ) -> None:
+        if max_rounds < 1 or timeout_ms < 1:
+            raise ValueError("max_rounds and timeout_ms must be positive")
+        self.max_rounds = max_rounds
+        self.timeout_ms = timeout_ms
+
+    def satisfies(self, version: str, constraint: str, include_prerelease: bool = False) -> bool:
+        """Whether ``version`` meets ``constraint``; ``InvalidConstraint`` if it does not parse."""
+        return constraints.satisfies(version, constraint, include_prerelease)
+
+    def max_satisfying(
+        self, versions: Sequence[str], constraint: str, include_prerelease: bool = False
+    ) -> str | None:
+        """The highest version that meets ``constraint``; unparseable versions are skipped."""
+        return constraints.max_satisfying(versions, constraint, include_prerelease)
+
+    def resolve(
+        self, constraints: Mapping[str, str], available: Mapping[str, Sequence[str]]
+    ) -> dict[str, str | None]:
+        """For each ``name -> constraint``, the highest of ``available[name]`` that fits.
+
+        ``available`` is looked up by the name as written, then by canonical name.
+        """
+        by_canonical = {canonical_name(name): versions for name, versions in available.items()}
+        result: dict[str, str | None] = {}
+        for name, constraint in constraints.items():
+            versions = available.get(name)
+            if versions is None:
+                versions = by_canonical.get(canonical_name(name), ())
+            result[name] = self.max_satisfying(versions, constraint)
+        return result
+
+    def resolve_transitive(
+        self, root: PluginManifest, provider: DependencyProvider
+    ) -> dict[str, str]:
+        """One version per plugin for the transitive closure of ``root``, root excluded.
+
+        Keys are dependency names as the first dependent (breadth-first from the root) wrote
+        them. Raises ``ResolutionError`` with an explanation when no answer exists or the
+        budget runs out, ``InvalidConstraint`` when the root declares a constraint that does
+        not parse.
+        """
+        return transitive.resolve_transitive(
+            root, provider, max_rounds=self.max_rounds, timeout_ms=self.timeout_ms
+        )
+
+
+_default = ResolverService()
+
+
+def satisfies(version: str, constraint: str, include_prerelease: bool = False) -> bool:
+    return _default.satisfies(version, constraint, include_prerelease)
+
+
+def max_satisfying(
+    versions: Sequence[str], constraint: str, include_prerelease: bool = False
+) -> str | None:
+    return _default.max_satisfying(versions, constraint, include_prerelease)
+
+
+def resolve(
+    constraints: Mapping[str, str], available: Mapping[str, Sequence[str]]
+) -> dict[str, str | None]:
+    return _default.resolve(constraints, available)
+
+
+def resolve_transitive(root: PluginManifest, provider: DependencyProvider) -> dict[str, str]:
+    return _default.resolve_transitive(root, provider)
+
+
+@dataclass(frozen=True)
+class VersionMatch:
+    version: str
+    matches: bool
+    valid: bool  # False where packaging cannot parse the version (it never matches)
+    prerelease: bool
+    wins: bool
+
+
+@dataclass(frozen=True)
+class RangeReport:
+    """What the range calculator shows: every version, whether it matches, and the winner."""
+
+    constraint: str
+    dialect: str  # "npm" or "pep440"
+    expanded: str  # the constraint in its desugared comparator form
+    rows: tuple[VersionMatch, ...]
+    winner: str | None
+
+    @property
+    def match_count(self) -> int:
+        return sum(row.matches for row in self.rows)
+
+
+def range_report(
+    *, versions: Sequence[str], constraint: str, include_prerelease: bool = False
+) -> RangeReport:
+    """Match ``versions`` (shown newest first) against ``constraint``."""
+    parsed = constraints.parse_constraint(constraint, include_prerelease)
+    winner = constraints.max_satisfying(versions, constraint, include_prerelease)
+    keyed = [(constraints.parse_version(text), text) for text in versions]
+    ordered = sorted(
+        keyed, key=lambda item: (item[0] is not None, item[0] or _ZERO, item[1]), reverse=True
+    )
+    rows = tuple(
+        VersionMatch(
+            version=text,
+            matches=version is not None and parsed.contains(version),
+            valid=version is not None,
+            prerelease=version is not None and version.is_prerelease,
+            wins=text == winner,
+        )
+        for version, text in ordered
+    )
+    return RangeReport(constraint, parsed.dialect, parsed.expanded(), rows, winner)
