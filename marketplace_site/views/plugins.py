@@ -13,7 +13,6 @@ from marketplace_site.pages import sections
 from marketplace_site.types import DuplicateVersion, InvalidManifest
 from registry.forms import ManifestForm
 from registry.services import NotPluginOwner, can_publish, can_remove_version
-from sandbox import selectors as sandbox_selectors
 
 
 def plugin_detail(request: HttpRequest, name: str) -> HttpResponse:
@@ -31,9 +30,6 @@ def plugin_detail(request: HttpRequest, name: str) -> HttpResponse:
         "selected": selected,
         "versions": marketplace.registry.version_rows(name),
         "can_remove": can_remove_version(request.user, plugin),
-        "installs": sandbox_selectors.install_counts([plugin.canonical_name])[
-            plugin.canonical_name
-        ],
         "api_install_url": request.build_absolute_uri(reverse("api:install_run")),
     }
     for section in sections.PLUGIN_PAGE_SECTIONS:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.benchmarks._django import percentile, setup  # noqa: E402
+from tests.benchmarks._django import percentile, setup
 
 INSTALLS = 200
 

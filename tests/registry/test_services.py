@@ -48,7 +48,22 @@ def test_versions_are_ascending_by_precedence(registry: RegistryService) -> None
 
 
 def test_precedence_key_sorts_like_packaging() -> None:
-    versions = ["1!0.1", "2.0", "1.0.dev0", "1.0a1", "1.0a1.post1", "1.0b1.dev3", "1.0rc2", "1.0", "1.0.post1.dev1", "1.0.post1", "1.0.1", "0.9", "10.0", "1.0+local"]
+    versions = [
+        "1!0.1",
+        "2.0",
+        "1.0.dev0",
+        "1.0a1",
+        "1.0a1.post1",
+        "1.0b1.dev3",
+        "1.0rc2",
+        "1.0",
+        "1.0.post1.dev1",
+        "1.0.post1",
+        "1.0.1",
+        "0.9",
+        "10.0",
+        "1.0+local",
+    ]
     by_key = sorted(versions, key=lambda v: precedence_key(Version(v)))
     assert by_key == sorted(versions, key=Version)
 

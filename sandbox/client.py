@@ -1,0 +1,421 @@
+"""The web-process side of the zygote: start it, talk to it, enforce the wall clock.
+
+One ``ZygoteClient`` per web process and configuration. The zygote hands over confined,
+pre-forked "spares" (their socket and a status pipe, by SCM_RIGHTS; a reader thread queues
+them). A run takes one spare and sends it the code and context in a memfd plus the write
+end of a result pipe; the calling thread reads the result and, once the zygote has reaped
+the spare, its exit status and rusage, and enforces the wall clock: past the deadline it
+asks the zygote to kill the spare's process group. Threads run at once, each on its own
+spare, with no lock held during a run.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+import weakref
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FRAME = struct.Struct("!II")
+REQUEST = struct.Struct("!II")  # timeout_ms, memory_mb; as sandbox.zygote.REQUEST
+FD_SIZE = struct.calcsize("i")
+MAX_IDLE_SPARES = 8
+ZYGOTE_SCRIPT = Path(__file__).with_name("zygote.py")
+START_TIMEOUT_S = 15.0
+# After asking the zygote to kill a run, how long to wait for its status before treating
+# the zygote as wedged and restarting it.
+KILL_GRACE_S = 0.5
+
+
+class ZygoteUnavailable(RuntimeError):
+    """The zygote could not be started or died; the message says why."""
+
+
+@dataclass
+class RunOutcome:
+    """What one run produced, before it becomes a SandboxResult."""
+
+    data: bytes = b""
+    oversize: bool = False
+    status: dict[str, Any] = field(default_factory=dict)
+    timed_out: bool = False
+    lost: str | None = None  # why no status arrived (zygote died or wedged)
+    wall_ms: float = 0.0
+
+
+class _Keeper:
+    """A thread that lives as long as the process, to start zygotes from.
+
+    ``PR_SET_PDEATHSIG`` fires when the *thread* that forked the child ends, not the
+    process; request threads (runserver, gthread) end all the time.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: list[tuple[Any, Future[Any]]] = []
+        self._wake = threading.Condition(self._lock)
+        thread = threading.Thread(target=self._loop, name="sandbox-keeper", daemon=True)
+        thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._jobs:
+                    self._wake.wait()
+                job, future = self._jobs.pop(0)
+            try:
+                future.set_result(job())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+    def call(self, job: Any) -> Any:
+        future: Future[Any] = Future()
+        with self._wake:
+            self._jobs.append((job, future))
+            self._wake.notify()
+        return future.result(timeout=START_TIMEOUT_S)
+
+
+_keeper: _Keeper | None = None
+_keeper_lock = threading.Lock()
+
+
+def _get_keeper() -> _Keeper:
+    global _keeper
+    with _keeper_lock:
+        if _keeper is None:
+            _keeper = _Keeper()
+        return _keeper
+
+
+@dataclass(eq=False)
+class _Spare:
+    """A confined process in the zygote, waiting for one run."""
+
+    pid: int
+    channel: socket.socket
+    status_fd: int
+
+    def close(self) -> None:
+        self.channel.close()
+        os.close(self.status_fd)
+
+
+class ZygoteClient:
+    """A connection to one zygote process, and the spares it has handed over."""
+
+    def __init__(
+        self, *, bpf: bytes | None, stdout_cap: int, result_cap: int, disable: tuple[str, ...]
+    ) -> None:
+        self.owner_pid = os.getpid()
+        self.stdout_cap = stdout_cap
+        self.result_cap = result_cap
+        self.transfer_cap = result_cap + 16 * stdout_cap + 65536
+        self._send_lock = threading.Lock()
+        self._spares: deque[_Spare] = deque()
+        self._spares_ready = threading.Condition()
+        self._fds: deque[int] = deque()
+        self._inbuf = bytearray()
+        self.dead: str | None = None
+        self.pid = 0
+        self.hello: dict[str, Any] = {}
+        self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self.pid = _get_keeper().call(lambda: self._spawn(theirs))
+        finally:
+            theirs.close()
+        try:
+            init = {
+                "op": "init",
+                "stdout_cap": stdout_cap,
+                "result_cap": result_cap,
+                "disable": list(disable),
+            }
+            head, body = json.dumps(init).encode(), bpf or b""
+            self._sock.sendall(FRAME.pack(len(head), len(body)) + head + body)
+            self._sock.settimeout(START_TIMEOUT_S)
+            self.hello = self._read_frame()
+            self._sock.settimeout(None)
+            if self.hello.get("op") != "hello":
+                raise ZygoteUnavailable(f"unexpected greeting {self.hello!r}")
+        except (OSError, EOFError, ValueError) as exc:
+            self.close()
+            raise ZygoteUnavailable(f"the sandbox process did not start: {exc}") from exc
+        reader = threading.Thread(target=self._read_loop, name="sandbox-reader", daemon=True)
+        reader.start()
+        _live_clients.add(self)
+
+    def _spawn(self, theirs: socket.socket) -> int:
+        fd = theirs.fileno()
+        # Nothing from the web process's environment (secrets, DATABASE_URL) reaches it.
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+        args = [sys.executable, "-I", "-S", "-B", str(ZYGOTE_SCRIPT), "3", str(os.getpid())]
+        actions = [
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_DUP2, fd, 3),
+        ]
+        if fd == 3:  # dup2 onto itself would keep close-on-exec set
+            actions.insert(0, (os.POSIX_SPAWN_DUP2, fd, 4))
+            actions[-1] = (os.POSIX_SPAWN_DUP2, 4, 3)
+        return os.posix_spawn(sys.executable, args, env, file_actions=actions, setsid=True)
+
+    # ---- the control socket
+
+    def _fill(self, count: int) -> None:
+        """Read until ``count`` bytes are buffered, keeping any fds that come along."""
+        while len(self._inbuf) < count:
+            data, ancillary, _flags, _addr = self._sock.recvmsg(
+                1 << 16, socket.CMSG_SPACE(FD_SIZE * 32)
+            )
+            for level, kind, payload in ancillary:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    usable = len(payload) - len(payload) % FD_SIZE
+                    self._fds.extend(struct.unpack(f"{usable // FD_SIZE}i", payload[:usable]))
+            if not data:
+                raise EOFError("the sandbox process closed its connection")
+            self._inbuf += data
+
+    def _read_frame(self) -> dict[str, Any]:
+        self._fill(FRAME.size)
+        head_len, body_len = FRAME.unpack_from(self._inbuf)
+        end = FRAME.size + head_len + body_len
+        self._fill(end)
+        header: dict[str, Any] = json.loads(bytes(self._inbuf[FRAME.size : FRAME.size + head_len]))
+        del self._inbuf[:end]
+        return header
+
+    def _send(self, header: dict[str, Any]) -> None:
+        head = json.dumps(header).encode()
+        with self._send_lock:
+            self._sock.sendall(FRAME.pack(len(head), 0) + head)
+
+    def _read_loop(self) -> None:
+        try:
+            while True:
+                header = self._read_frame()
+                if header.get("op") == "spare":
+                    channel_fd, status_fd = self._fds.popleft(), self._fds.popleft()
+                    spare = _Spare(int(header["pid"]), socket.socket(fileno=channel_fd), status_fd)
+                    with self._spares_ready:
+                        self._spares.append(spare)
+                        self._spares_ready.notify()
+        except (OSError, EOFError, ValueError, IndexError) as exc:
+            self._die(f"the sandbox process stopped ({exc})")
+
+    def _take_spare(self, deadline: float) -> _Spare:
+        """A spare that is confined and waiting; each one taken is replaced by the zygote."""
+        while True:
+            with self._spares_ready:
+                asked = False
+                while not self._spares:
+                    if self.dead:
+                        raise ZygoteUnavailable(self.dead)
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise ZygoteUnavailable("no sandbox process became free in time")
+                    if not asked:
+                        self._send({"op": "more", "count": 1})  # a peak: one more in stock
+                        asked = True
+                    self._spares_ready.wait(min(remaining, 0.1))
+                    asked = asked and bool(self._spares)
+                spare = self._spares.popleft()
+            self._send({"op": "more", "count": 1})  # take one, order one
+            # Its first message says it is confined ("ready") or which layer failed.
+            spare.channel.settimeout(max(0.001, deadline - time.monotonic()))
+            try:
+                message = spare.channel.recv(4096)
+            except OSError:
+                message = b""
+            if message == b"ready":
+                spare.channel.settimeout(None)
+                return spare
+            spare.close()
+            if message:
+                raise ZygoteUnavailable(
+                    f"isolation setup failed: {message.decode(errors='replace')}"
+                )
+            if time.monotonic() >= deadline:
+                raise ZygoteUnavailable("no sandbox process became ready in time")
+
+    # ---- runs
+
+    def run(self, payload: bytes, *, timeout_ms: int, memory_mb: int) -> RunOutcome:
+        """Run one request; returns within about timeout_ms (never hangs)."""
+        if self.dead:
+            raise ZygoteUnavailable(self.dead)
+        started = time.monotonic()
+        deadline = started + timeout_ms / 1000
+        spare = self._take_spare(deadline)
+        payload_fd = os.memfd_create("sandbox-run", os.MFD_CLOEXEC)
+        read_fd, write_fd = os.pipe()
+        try:
+            _write_all(payload_fd, payload)
+            try:
+                spare.channel.sendmsg(
+                    [REQUEST.pack(timeout_ms, memory_mb)],
+                    [
+                        (
+                            socket.SOL_SOCKET,
+                            socket.SCM_RIGHTS,
+                            struct.pack("2i", payload_fd, write_fd),
+                        )
+                    ],
+                )
+            except OSError as exc:
+                raise ZygoteUnavailable(f"the sandbox process went away ({exc})") from exc
+            finally:
+                os.close(payload_fd)
+                os.close(write_fd)
+                spare.channel.close()
+            outcome = self._collect(spare, read_fd, deadline)
+        finally:
+            os.close(read_fd)
+            os.close(spare.status_fd)
+        outcome.wall_ms = (time.monotonic() - started) * 1000
+        self._retire_extra()
+        return outcome
+
+    def _collect(self, spare: _Spare, read_fd: int, deadline: float) -> RunOutcome:
+        """Read the result and the zygote's status; past the deadline, have the run killed."""
+        outcome = RunOutcome()
+        chunks: list[bytes] = []
+        status = b""
+        size = 0
+        open_fds = [read_fd, spare.status_fd]
+        kill_sent: float | None = None
+        while spare.status_fd in open_fds:
+            now = time.monotonic()
+            if kill_sent is None and now >= deadline:
+                outcome.timed_out = True
+                kill_sent = self._kill(spare.pid)
+            if kill_sent is not None and now >= kill_sent + KILL_GRACE_S:
+                # Killed, yet not reaped in time: the zygote is wedged. Stopping it takes
+                # its whole PID namespace, and so this run, with it.
+                outcome.lost = "the sandbox process did not answer and was restarted"
+                self.close()
+                break
+            wake_at = deadline if kill_sent is None else kill_sent + KILL_GRACE_S
+            ready, _, _ = select.select(open_fds, [], [], max(0.0, wake_at - now))
+            for fd in ready:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    open_fds.remove(fd)
+                elif fd == spare.status_fd:
+                    status += chunk
+                elif not outcome.oversize:
+                    size += len(chunk)
+                    if size > self.transfer_cap:
+                        # More than any honest result: stop it rather than buffer it.
+                        outcome.oversize = True
+                        chunks.clear()
+                        kill_sent = kill_sent or self._kill(spare.pid)
+                    else:
+                        chunks.append(chunk)
+        outcome.data = b"".join(chunks)
+        if outcome.lost is None:
+            try:
+                outcome.status = json.loads(status)
+            except ValueError:
+                if not outcome.data and not outcome.timed_out:
+                    # The zygote died under the run and nothing came back: the caller may
+                    # retry, since a run has no effects outside its own process.
+                    raise ZygoteUnavailable(self.dead or "the sandbox process stopped") from None
+                outcome.lost = self.dead or "the sandbox process stopped during the run"
+        return outcome
+
+    def _kill(self, pid: int) -> float:
+        with contextlib.suppress(OSError):
+            self._send({"op": "kill", "pid": pid})
+        return time.monotonic()
+
+    def _retire_extra(self) -> None:
+        """Let spares asked for at a peak go, once more are waiting than are needed."""
+        with self._spares_ready:
+            extra = [self._spares.pop() for _ in range(len(self._spares) - MAX_IDLE_SPARES)]
+        for spare in extra:
+            spare.close()  # it sees EOF and exits unused; the zygote does not replace it
+
+    def mark_dead(self, reason: str) -> None:
+        """Stop handing out this zygote's spares; the pool then starts a new zygote."""
+        self._die(reason)
+
+    def _die(self, reason: str) -> None:
+        self.dead = self.dead or reason
+        with self._spares_ready:
+            spares = list(self._spares)
+            self._spares.clear()
+            self._spares_ready.notify_all()
+        for spare in spares:
+            spare.close()
+
+    # ---- lifetime
+
+    def alive(self) -> bool:
+        return self.dead is None and self.owner_pid == os.getpid()
+
+    def close(self) -> None:
+        """Stop the zygote (and so every run in it) and reap it."""
+        self._die(self.dead or "closed")
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+        self._sock.close()
+        if self.pid and self.owner_pid == os.getpid():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self.pid = 0
+
+    def forget(self) -> None:
+        """In a forked child (a gunicorn worker): drop the parent's zygote, do not kill it."""
+        self.dead = "belongs to the parent process"
+        self.pid = 0
+        for spare in self._spares:
+            with contextlib.suppress(OSError):
+                spare.close()
+        self._spares.clear()
+        with contextlib.suppress(OSError):
+            self._sock.close()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+_live_clients: weakref.WeakSet[ZygoteClient] = weakref.WeakSet()
+
+
+def _close_all() -> None:
+    for client in list(_live_clients):
+        if client.owner_pid == os.getpid():
+            client.close()
+
+
+def _after_fork_in_child() -> None:
+    global _keeper, _keeper_lock
+    _keeper = None  # its thread did not survive the fork
+    _keeper_lock = threading.Lock()  # another thread may have held it at the fork
+    for client in list(_live_clients):
+        client.forget()
+    _live_clients.clear()
+
+
+atexit.register(_close_all)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
