@@ -1,7 +1,23 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def create_cache_tables(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """``migrate`` also makes the database cache's table (the rate limits' counters), so a
+    site set up with ``migrate`` alone works; ``createcachetable`` skips an existing table."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class MarketplaceSiteConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "marketplace_site"
     verbose_name = "Marketplace"
+
+    def ready(self) -> None:
+        post_migrate.connect(
+            create_cache_tables, sender=self, dispatch_uid="marketplace_create_cache_tables"
+        )

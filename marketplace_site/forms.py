@@ -6,8 +6,32 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
-from marketplace_site.types import PluginManifest
+from marketplace_site.types import PluginManifest, storable_text
 from registry.forms import parse_manifest_text
+
+# As deep as the API accepts (marketplace_site.api.parser.MAX_JSON_DEPTH).
+CONTEXT_MAX_DEPTH = 32
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number; numbers must be finite")
+
+
+def _context_problem(value: Any) -> str | None:
+    """Why a parsed context cannot be used: too deep, or strings a database would refuse."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if level > CONTEXT_MAX_DEPTH:
+            return f"The context nests deeper than {CONTEXT_MAX_DEPTH} levels."
+        if isinstance(item, dict):
+            for key, child in item.items():
+                stack.extend([(key, level + 1), (child, level + 1)])
+        elif isinstance(item, list):
+            stack.extend((child, level + 1) for child in item)
+        elif isinstance(item, str) and not storable_text(item):
+            return "The context's strings may not contain NUL (\\u0000) or unpaired surrogates."
+    return None
 
 
 class SignUpForm(UserCreationForm[User]):
@@ -51,13 +75,20 @@ class InstallForm(forms.Form):
         if not text:
             return {}
         try:
-            value = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as error:
+            value = json.loads(text, parse_constant=_reject_constant)
+        except RecursionError as error:
+            raise ValidationError(
+                f"The context nests deeper than {CONTEXT_MAX_DEPTH} levels.", code="too_deep"
+            ) from error
+        except ValueError as error:  # invalid JSON, or an integer of more than 4300 digits
             raise ValidationError(
                 f"The context is not valid JSON: {error}.", code="invalid_json"
             ) from error
         if not isinstance(value, dict):
             raise ValidationError("The context must be a JSON object.", code="not_an_object")
+        problem = _context_problem(value)
+        if problem:
+            raise ValidationError(problem, code="invalid_context")
         return value
 
     def clean(self) -> dict[str, Any]:

@@ -6,11 +6,13 @@ passes ``manage.py check --deploy``. DATABASE_URL switches from SQLite to Postgr
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
 import django_stubs_ext
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from marketplace_site.env import env_bool, env_int, env_list, env_str
@@ -37,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
+    "axes",
     "marketplace_site",
     "registry",
     "resolver",
@@ -47,6 +51,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before anything reads the body (CSRF reads request.POST, which parses a whole upload).
+    "marketplace_site.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -54,6 +61,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the lockout flag that a failed login sets on the request.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out username+address before the password is even checked.
+    "marketplace_site.auth_backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "marketplace_site.urls"
@@ -102,6 +117,49 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache backs the rate limits (and the sandbox's "Try it" quota). The default is a table in
+# the site's own database, so every gunicorn worker counts against the same limit with no extra
+# server; ``CACHE_BACKEND=locmem`` keeps the counters in each process instead (per worker).
+# The table is made by ``manage.py createcachetable``, which ``migrate`` runs too (apps.py).
+CACHE_TABLE = "marketplace_cache"
+CACHES: dict[str, Any]
+if env_str("CACHE_BACKEND", "db") == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+
+# Per-user limits on writes and expensive reads: action -> (requests, window in seconds).
+# Anonymous requests (an install plan) count per client address. Each is overridable from the
+# environment, e.g. RATE_LIMIT_PUBLISH=100; 0 turns a limit off.
+RATE_LIMIT_WINDOW_SECONDS = env_int("RATE_LIMIT_WINDOW_SECONDS", 3600)
+RATE_LIMITS: dict[str, tuple[int, int]] = {
+    action: (env_int(f"RATE_LIMIT_{action.upper()}", default), RATE_LIMIT_WINDOW_SECONDS)
+    for action, default in {
+        "publish": 30,
+        "review": 60,
+        "report": 30,
+        "plan": 120,
+        "install": 120,
+    }.items()
+}
+
+# Login throttling (django-axes): 5 failed logins for one username from one address lock that
+# pair out for 15 minutes; the site's login and the admin's alike. Attempts live in the
+# database (no extra server).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "marketplace_site.auth_backends.lockout_response"
+AXES_VERBOSE = False
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -134,6 +192,9 @@ STORAGES = {
 MANIFEST_MAX_BYTES = 256 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+# Any request body declared larger than this is refused (413) before it is read
+# (marketplace_site.middleware); the API refuses bodies over MANIFEST_MAX_BYTES itself.
+REQUEST_BODY_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 # Marketplace behaviour.
 RESOLVER_MAX_ROUNDS = env_int("RESOLVER_MAX_ROUNDS", 20000)
@@ -150,6 +211,29 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
 
+# Security headers on every response, in development too, so tests see what production sends.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere: every page's CSS and JavaScript is a static file. The
+# dependency graph's SVG sets its own, stricter policy (marketplace_site.pages.depgraph), which
+# the middleware leaves alone; "object-src 'self'" lets the graph page embed it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+    }
+}
+
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -158,6 +242,3 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_REFERRER_POLICY = "same-origin"
-    X_FRAME_OPTIONS = "DENY"

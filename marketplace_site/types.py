@@ -257,7 +257,42 @@ def validate_manifest_data(data: object) -> dict[str, str]:
         dependency_error = _check_dependencies(dependencies, data.get("name"))
         if dependency_error:
             errors["dependencies"] = dependency_error
+
+    for key in (
+        "name",
+        "version",
+        "entry_point",
+        *MANIFEST_TEXT_FIELDS,
+        "keywords",
+        "dependencies",
+    ):
+        if key not in errors and not _storable(data.get(key)):
+            errors[key] = (
+                f"The {key} contains a character that cannot be stored: a NUL (\\u0000) "
+                "or an unpaired surrogate (\\ud800-\\udfff)."
+            )
     return errors
+
+
+def storable_text(text: str) -> bool:
+    """False for text a database refuses: NUL characters (PostgreSQL) and lone surrogates."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _storable(value: object) -> bool:
+    if isinstance(value, str):
+        return storable_text(value)
+    if isinstance(value, list | tuple):
+        return all(_storable(item) for item in value)
+    if isinstance(value, Mapping):
+        return all(_storable(key) and _storable(item) for key, item in value.items())
+    return True
 
 
 def _check_dependencies(dependencies: object, own_name: object) -> str | None:

@@ -7,6 +7,7 @@ from marketplace_site.views import accounts, install, plugins, tokens
 
 urlpatterns = [
     path("", include("registry.urls")),
+    path("plugins/", plugins.browse, name="browse"),
     path("plugins/<str:name>/", plugins.plugin_detail, name="plugin_detail"),
     path("publish/", plugins.publish, name="publish"),
     path("install/", install.install, name="install"),

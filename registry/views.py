@@ -1,4 +1,3 @@
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -6,7 +5,6 @@ from registry.search import query_words
 from registry.services import RegistryService
 
 PAGE_SIZE = 20
-SORTS = {"name": "Name", "updated": "Last updated"}
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -19,17 +17,6 @@ def _page_number(request: HttpRequest) -> int:
 def home(request: HttpRequest) -> HttpResponse:
     recent = RegistryService().browse(sort="updated")[:12]
     return render(request, "registry/home.html", {"recent": recent})
-
-
-def browse(request: HttpRequest) -> HttpResponse:
-    sort = request.GET.get("sort", "name")
-    if sort not in SORTS:
-        sort = "name"
-    paginator = Paginator(RegistryService().browse(sort=sort), PAGE_SIZE)
-    page = paginator.get_page(_page_number(request))
-    return render(
-        request, "registry/plugin_list.html", {"page": page, "sort": sort, "sorts": SORTS}
-    )
 
 
 def search(request: HttpRequest) -> HttpResponse:

@@ -24,3 +24,14 @@ def install_counts(names: Iterable[str]) -> dict[str, int]:
 def recent_runs(name: str, limit: int = 10) -> list[SandboxRun]:
     """The latest runs of one plugin, newest first."""
     return list(SandboxRun.objects.for_plugin(name).select_related("user")[:limit])
+
+
+def most_run(limit: int | None = None) -> list[tuple[str, int]]:
+    """Canonical plugin names by how many runs they have, most first (ties by name)."""
+    rows = (
+        SandboxRun.objects.values("plugin_name")
+        .annotate(total=Count("id"))
+        .order_by("-total", "plugin_name")
+        .values_list("plugin_name", "total")
+    )
+    return list(rows[:limit] if limit is not None else rows)

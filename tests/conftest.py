@@ -2,10 +2,18 @@
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# Every hypothesis test keeps its files (examples, constants) out of the repository: pytest's
+# norecursedirs (pyproject) replaces the defaults, so a .hypothesis directory at the root would
+# make collection warn, an error here.
+set_hypothesis_home_dir(str(Path(tempfile.gettempdir()) / "marketplace-hypothesis"))
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls a test makes
 # around it are still synchronous, so Django's async-safety guard does not apply.
@@ -68,3 +76,19 @@ def marketplace(db: None) -> Any:
     from marketplace_site.marketplace import create_marketplace
 
     return create_marketplace()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache_after_transactional_tests(request: Any, django_db_blocker: Any) -> Iterator[None]:
+    """The cache (rate-limit counters) is a database table that a flush leaves alone, and user
+    ids come back after one; a test with the ``db`` fixture rolls its rows back instead."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if transactional:
+        from django.core.cache import cache
+
+        with django_db_blocker.unblock():
+            cache.clear()

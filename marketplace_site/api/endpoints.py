@@ -30,6 +30,7 @@ from marketplace_site.api.schemas import (
     VersionOut,
 )
 from marketplace_site.marketplace import Marketplace, create_marketplace
+from marketplace_site.ratelimit import check_request
 from marketplace_site.types import (
     CONSTRAINT_MAX_LENGTH,
     DuplicateVersion,
@@ -48,6 +49,8 @@ token_auth = ApiTokenAuth()
 # Every operation can answer 400 (bad parameters); these add what each kind can also answer.
 READ_ERRORS = error_responses(400, 404)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 413)
+# Publishing, reviewing and installing count against the user's rate limits (429).
+LIMITED = error_responses(429)
 
 NameParam = Path(..., pattern=NAME_PARAM_PATTERN, description="A plugin name (any spelling).")
 VersionParam = Path(..., pattern=VERSION_PARAM_PATTERN, description="A version, e.g. 1.0.0.")
@@ -177,12 +180,13 @@ def version_detail(
 
 @router.post(
     "/plugins",
-    response={201: VersionOut, **WRITE_ERRORS, **error_responses(409)},
+    response={201: VersionOut, **WRITE_ERRORS, **LIMITED, **error_responses(409)},
     auth=token_auth,
     tags=["plugins"],
     summary="Publish a manifest (the same service as the publish form)",
 )
 def plugin_publish(request: HttpRequest, payload: ManifestIn) -> Status[VersionOut]:
+    check_request(request, "publish")
     marketplace = _marketplace()
     manifest = marketplace.validate(payload.manifest_data())
     if not can_publish(request.user, manifest.name):
@@ -274,12 +278,13 @@ def review_list(
 
 @router.post(
     "/plugins/{name}/reviews",
-    response={201: ReviewOut, **WRITE_ERRORS},
+    response={201: ReviewOut, **WRITE_ERRORS, **LIMITED},
     auth=token_auth,
     tags=["reviews"],
     summary="Review a plugin (a second review by the same user replaces the first)",
 )
 def review_add(request: HttpRequest, payload: ReviewIn, name: str = NameParam) -> Status[ReviewOut]:
+    check_request(request, "review")
     marketplace = _marketplace()
     plugin = _plugin_or_404(marketplace, name)
     if not can_review(request.user, owner_id=plugin.owner_id):
@@ -292,7 +297,7 @@ def review_add(request: HttpRequest, payload: ReviewIn, name: str = NameParam) -
 
 # --------------------------------------------------------------------------- installing
 
-INSTALL_ERRORS = {**WRITE_ERRORS, **error_responses(409, 422)}
+INSTALL_ERRORS = {**WRITE_ERRORS, **LIMITED, **error_responses(409, 422)}
 
 
 def _install_source(marketplace: Marketplace, payload: InstallIn) -> tuple[PluginManifest, bool]:
@@ -317,6 +322,7 @@ def _install_source(marketplace: Marketplace, payload: InstallIn) -> tuple[Plugi
     summary="Dry run of an install: what would be registered and resolved; nothing is stored",
 )
 def install_plan(request: HttpRequest, payload: InstallIn) -> PlanOut:
+    check_request(request, "plan")
     marketplace = _marketplace()
     manifest, publishes = _install_source(marketplace, payload)
     if publishes and not can_publish(request.user, manifest.name):
@@ -341,6 +347,7 @@ def install_plan(request: HttpRequest, payload: InstallIn) -> PlanOut:
     summary="Install: register (for a manifest), resolve, check for cycles, run in the sandbox",
 )
 def install_run(request: HttpRequest, payload: InstallIn) -> InstallOut:
+    check_request(request, "install")
     marketplace = _marketplace()
     context: dict[str, Any] = payload.context
     if payload.manifest is not None:

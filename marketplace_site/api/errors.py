@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from marketplace_site.ratelimit import RateLimited
 from marketplace_site.types import (
     CircularDependencyError,
     DuplicateVersion,
@@ -66,11 +67,13 @@ class ApiError(Exception):
         detail: str | dict[str, str],
         *,
         cycle: list[str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self.status = status
         self.code = code
         self.detail = detail
         self.cycle = cycle
+        self.headers = headers or {}
         super().__init__(detail if isinstance(detail, str) else code)
 
 
@@ -87,11 +90,14 @@ def error_response(
     detail: str | dict[str, str],
     *,
     cycle: list[str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> HttpResponse:
     body = ErrorOut(error=code, detail=detail, cycle=cycle).model_dump()
     response = api.create_response(request, body, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
+    for name, value in (headers or {}).items():
+        response[name] = value
     return response
 
 
@@ -140,7 +146,9 @@ def validation_detail(errors: list[dict[str, Any]]) -> dict[str, str]:
 
 def install_error_handlers(api: NinjaAPI) -> None:
     def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-        return error_response(api, request, exc.status, exc.code, exc.detail, cycle=exc.cycle)
+        return error_response(
+            api, request, exc.status, exc.code, exc.detail, cycle=exc.cycle, headers=exc.headers
+        )
 
     def on_marketplace_error(request: HttpRequest, exc: MarketplaceError) -> HttpResponse:
         return on_api_error(request, marketplace_error_to_api(exc))
@@ -170,6 +178,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return on_api_error(request, body_too_large())
 
+    def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+        return on_api_error(request, rate_limited_error(exc))
+
     def on_exception(request: HttpRequest, exc: Exception) -> HttpResponse:
         # Log it, and tell Django (the test client re-raises it), but answer in JSON.
         logger.error("API error on %s", request.path, exc_info=exc)
@@ -186,10 +197,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
         (HttpError, on_http_error),
         (Http404, on_not_found),
         (RequestDataTooBig, on_too_big),
+        (RateLimited, on_rate_limited),
         (Exception, on_exception),
     ]
     for exc_class, handler in handlers:
         api.add_exception_handler(exc_class, handler)
+
+
+def rate_limited_error(error: RateLimited) -> ApiError:
+    """429 with ``Retry-After``: the user made too many requests of one kind."""
+    return ApiError(
+        429, "rate_limited", error.message, headers={"Retry-After": str(error.retry_after)}
+    )
 
 
 def body_too_large() -> ApiError:

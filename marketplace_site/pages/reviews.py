@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from marketplace_site.ratelimit import rate_limited
 from reviews import selectors, services
 from reviews.forms import FlagForm, ReplyForm, ReportForm, ReviewForm
 from reviews.models import Review
@@ -222,6 +223,7 @@ def _post_endpoint(view: Endpoint) -> Endpoint:
 
 
 @_post_endpoint
+@rate_limited("review")
 def review_submit(request: HttpRequest, name: str) -> HttpResponse:
     marketplace = _create_marketplace()
     plugin = _plugin_or_404(marketplace, name)
@@ -260,6 +262,7 @@ def review_delete(request: HttpRequest, name: str, review_id: int) -> HttpRespon
 
 
 @_post_endpoint
+@rate_limited("review")
 def review_reply(request: HttpRequest, name: str, review_id: int) -> HttpResponse:
     plugin = _plugin_or_404(_create_marketplace(), name)
     review = _review_or_404(plugin, review_id, request.user)
@@ -300,6 +303,7 @@ def review_helpful(request: HttpRequest, name: str, review_id: int) -> HttpRespo
 
 
 @_post_endpoint
+@rate_limited("report")
 def review_report(request: HttpRequest, name: str, review_id: int) -> HttpResponse:
     plugin = _plugin_or_404(_create_marketplace(), name)
     review = _review_or_404(plugin, review_id, request.user)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from depgraph.tree import lay_out
 from marketplace_site.forms import InstallForm
 from marketplace_site.marketplace import InstallPlan, Marketplace, create_marketplace
+from marketplace_site.ratelimit import RateLimited, check_request, too_many_requests
 from marketplace_site.types import (
     CircularDependencyError,
     DependencyNode,
@@ -50,6 +51,11 @@ def install(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "plan")
     if request.method == "POST" and action == "install" and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    if request.method == "POST":
+        try:
+            check_request(request, "install" if action == "install" else "plan")
+        except RateLimited as error:
+            return too_many_requests(request, error)
     if request.method != "POST" or not form.is_valid():
         return render(request, "install/install.html", context, status=400 if form.errors else 200)
 

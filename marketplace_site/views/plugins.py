@@ -1,8 +1,11 @@
 """Pages that combine capabilities: the plugin page, publishing and removing versions."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,9 +13,37 @@ from django.views.decorators.http import require_http_methods
 
 from marketplace_site.marketplace import create_marketplace
 from marketplace_site.pages import sections
+from marketplace_site.ratelimit import rate_limited
 from marketplace_site.types import DuplicateVersion, InvalidManifest
 from registry.forms import ManifestForm
-from registry.services import NotPluginOwner, can_publish, can_remove_version
+from registry.services import NotPluginOwner, RegistryService, can_publish, can_remove_version
+from sandbox import selectors as sandbox_selectors
+
+BROWSE_SORTS = {"name": "Name", "updated": "Last updated", "installs": "Installs"}
+BROWSE_PAGE_SIZE = 20
+
+
+def browse(request: HttpRequest) -> HttpResponse:
+    """Every plugin, paged, by name, by last update, or by installs (runs recorded)."""
+    sort = request.GET.get("sort", "name")
+    if sort not in BROWSE_SORTS:
+        sort = "name"
+    registry = RegistryService()
+    plugins: Any = registry.browse(sort=sort)
+    if sort == "installs":
+        # Runs live in the sandbox app: order the names there, then fetch one page here.
+        counts = dict(sandbox_selectors.most_run())
+        names = list(registry.browse(sort="name").values_list("canonical_name", flat=True))
+        names.sort(key=lambda name: -counts.get(name, 0))  # stable: ties stay by name
+        page = Paginator(names, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
+        by_name = registry.browse().in_bulk(list(page.object_list), field_name="canonical_name")
+        page.object_list = [by_name[name] for name in page.object_list if name in by_name]
+        for plugin in page.object_list:
+            plugin.run_count = counts.get(plugin.canonical_name, 0)
+    else:
+        page = Paginator(plugins, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "sort": sort, "sorts": BROWSE_SORTS}
+    return render(request, "registry/plugin_list.html", context)
 
 
 def plugin_detail(request: HttpRequest, name: str) -> HttpResponse:
@@ -39,6 +70,7 @@ def plugin_detail(request: HttpRequest, name: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("publish")
 def publish(request: HttpRequest) -> HttpResponse:
     form = ManifestForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid() and form.manifest is not None:

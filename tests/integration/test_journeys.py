@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 from marketplace_site.marketplace import create_marketplace
 
@@ -13,7 +14,7 @@ def publish_through_the_form(page, manifest: dict) -> None:  # type: ignore[no-u
     page.goto("/publish/")
     page.get_by_label("…or paste the manifest JSON").fill(json.dumps(manifest))
     page.get_by_role("button", name="Publish").click()
-    assert page.get_by_text(f"Published {manifest['name']} {manifest['version']}.").is_visible()
+    expect(page.get_by_text(f"Published {manifest['name']} {manifest['version']}.")).to_be_visible()
 
 
 def test_a_developer_publishes_installs_and_reads_a_conflict(page) -> None:  # type: ignore[no-untyped-def]
@@ -26,7 +27,7 @@ def test_a_developer_publishes_installs_and_reads_a_conflict(page) -> None:  # t
     page.get_by_label("Password", exact=True).fill("a-long-pass-phrase")
     page.get_by_label("Password confirmation").fill("a-long-pass-phrase")
     page.get_by_role("button", name="Create account").click()
-    assert page.get_by_text("Welcome, dev!").is_visible()
+    expect(page.get_by_text("Welcome, dev!")).to_be_visible()
 
     publish_through_the_form(
         page,
@@ -52,9 +53,9 @@ def test_a_developer_publishes_installs_and_reads_a_conflict(page) -> None:  # t
     page.get_by_label("Context (JSON object)").fill('{"who": "Ada"}')
     page.get_by_role("button", name="Install", exact=True).click()
     result = page.locator("#result")
-    assert result.get_by_role("heading", name="Installed greeter 1.0.0").is_visible()
+    expect(result.get_by_role("heading", name="Installed greeter 1.0.0")).to_be_visible()
     assert result.locator(".resolved").inner_text().count("1.0.0") == 2  # text-core, base-lib
-    assert result.locator(".dep-tree").get_by_text("text-core").first.is_visible()
+    expect(result.locator(".dep-tree").get_by_text("text-core").first).to_be_visible()
     assert "Hello, Ada!" in result.locator(".sandbox-result").inner_text()
 
     page.get_by_label("A new manifest").check()
@@ -70,7 +71,7 @@ def test_a_developer_publishes_installs_and_reads_a_conflict(page) -> None:  # t
     )
     page.get_by_role("button", name="Plan (dry run)").click()
     rejection = page.locator(".rejection")
-    assert rejection.is_visible()
+    expect(rejection).to_be_visible()
     explanation = rejection.inner_text()
     assert "base-lib" in explanation and "text-core 1.0.0" in explanation
     assert market.registry.get("greeter-plus") is None

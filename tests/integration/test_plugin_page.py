@@ -41,3 +41,14 @@ def test_the_page_shows_every_capability(client: Client, market) -> None:  # typ
     assert f"{reverse('install')}?name=app&amp;version=1.0.0" in content
     used_by = client.get(reverse("plugin_detail", args=["base"])).content.decode()
     assert 'id="used-by"' in used_by and "/plugins/app/" in used_by
+
+
+def test_browse_sorts_by_installs(client: Client, market) -> None:  # type: ignore[no-untyped-def]
+    market.install_published("base")
+    market.install_published("base")
+    market.install_published("app")
+    content = client.get(reverse("browse"), {"sort": "installs"}).content.decode()
+    assert content.index("/plugins/base/") < content.index("/plugins/app/")
+    assert "2 installs" in content and "1 install " in content
+    by_name = client.get(reverse("browse")).content.decode()
+    assert by_name.index("/plugins/app/") < by_name.index("/plugins/base/")

@@ -1,0 +1,119 @@
+"""Per-user rate limits: a fixed-window counter in Django's cache.
+
+``settings.RATE_LIMITS`` maps an action ("publish", "review", ...) to (requests, window in
+seconds). A request counts against its user, or against its client address when anonymous.
+The counter for a window is one cache key, made with ``cache.add`` and counted with
+``cache.incr``; it expires with its window. With the database cache every worker shares it.
+"""
+
+import functools
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+ViewFunc = Callable[..., HttpResponse]
+
+
+class RateLimited(Exception):
+    """Too many requests of one action in the current window."""
+
+    def __init__(self, *, action: str, limit: int, window: int, retry_after: int) -> None:
+        self.action = action
+        self.limit = limit
+        self.window = window
+        self.retry_after = retry_after
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        label = ACTION_LABELS.get(self.action, "requests")
+        return (
+            f"You have reached the limit of {self.limit} {label} per {_duration(self.window)}. "
+            f"Try again in {_duration(self.retry_after)}."
+        )
+
+
+ACTION_LABELS = {
+    "publish": "publishes",
+    "review": "reviews and replies",
+    "report": "reports",
+    "plan": "install plans",
+    "install": "installs",
+}
+
+
+def _duration(seconds: int) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        hours = seconds // 3600
+        return "hour" if hours == 1 else f"{hours} hours"
+    if seconds >= 120:
+        return f"{math.ceil(seconds / 60)} minutes"
+    return "1 second" if seconds == 1 else f"{seconds} seconds"
+
+
+def _now() -> float:
+    return time.time()
+
+
+def client_key(request: HttpRequest) -> str:
+    """Who a request counts against: its user, or its client address when anonymous."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"ip:{request.META.get('REMOTE_ADDR') or 'unknown'}"
+
+
+def rate_limit_take(*, action: str, who: str) -> None:
+    """Count one request of ``action`` by ``who``; raise ``RateLimited`` past the limit."""
+    limit, window = settings.RATE_LIMITS[action]
+    if limit <= 0:
+        return
+    now = _now()
+    start = int(now // window) * window
+    key = f"ratelimit:{action}:{who}:{start}"
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired or evicted between add and incr
+        cache.set(key, 1, timeout=window + 1)
+        used = 1
+    if used > limit:
+        retry_after = max(1, math.ceil(start + window - now))
+        raise RateLimited(action=action, limit=limit, window=window, retry_after=retry_after)
+
+
+def check_request(request: HttpRequest, action: str) -> None:
+    rate_limit_take(action=action, who=client_key(request))
+
+
+def too_many_requests(request: HttpRequest, error: RateLimited) -> HttpResponse:
+    """The 429 page, in the site's layout, with ``Retry-After``."""
+    response = render(request, "429.html", {"error": error}, status=429)
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def rate_limited(
+    action: str, *, methods: tuple[str, ...] = ("POST",)
+) -> Callable[[ViewFunc], ViewFunc]:
+    """Count ``methods`` requests to a view as ``action``; past the limit, answer 429."""
+
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method in methods:
+                try:
+                    check_request(request, action)
+                except RateLimited as error:
+                    return too_many_requests(request, error)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
