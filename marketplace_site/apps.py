@@ -18,6 +18,12 @@ class MarketplaceSiteConfig(AppConfig):
     verbose_name = "Marketplace"
 
     def ready(self) -> None:
+        from depgraph.models import DependencyEdge
+        from marketplace_site import page_cache
+        from registry.models import Plugin, PluginVersion
+        from reviews.models import HelpfulVote, OwnerReply, Review
+
+        page_cache.connect([Plugin, PluginVersion, DependencyEdge, Review, OwnerReply, HelpfulVote])
         post_migrate.connect(
             create_cache_tables, sender=self, dispatch_uid="marketplace_create_cache_tables"
         )

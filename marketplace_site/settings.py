@@ -196,6 +196,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 # (marketplace_site.middleware); the API refuses bodies over MANIFEST_MAX_BYTES itself.
 REQUEST_BODY_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 
+# Anonymous visitors get plugin pages from the cache for up to this long (0: off); any change
+# to what the pages show makes every cached page stale at once (marketplace_site.page_cache).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+
 # Marketplace behaviour.
 RESOLVER_MAX_ROUNDS = env_int("RESOLVER_MAX_ROUNDS", 20000)
 RESOLVER_TIMEOUT_MS = env_int("RESOLVER_TIMEOUT_MS", 2000)

@@ -66,6 +66,13 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 
 
 @pytest.fixture(autouse=True)
+def _no_page_cache(settings: Any) -> None:
+    """Tests change data between requests inside one transaction, where the cache's
+    invalidation (on commit) never runs; tests/integration/test_page_cache.py turns it on."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: Any) -> None:
     """Creating a user with the real hasher costs about 0.2 s; tests make hundreds."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

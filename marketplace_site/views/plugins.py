@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from marketplace_site.marketplace import create_marketplace
+from marketplace_site.page_cache import cached_for_visitors
 from marketplace_site.pages import sections
 from marketplace_site.ratelimit import rate_limited
 from marketplace_site.types import DuplicateVersion, InvalidManifest
@@ -46,6 +47,7 @@ def browse(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/plugin_list.html", context)
 
 
+@cached_for_visitors
 def plugin_detail(request: HttpRequest, name: str) -> HttpResponse:
     marketplace = create_marketplace()
     plugin = marketplace.registry.get_plugin(name)

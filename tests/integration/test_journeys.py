@@ -75,3 +75,38 @@ def test_a_developer_publishes_installs_and_reads_a_conflict(page) -> None:  # t
     explanation = rejection.inner_text()
     assert "base-lib" in explanation and "text-core 1.0.0" in explanation
     assert market.registry.get("greeter-plus") is None
+
+
+def test_a_visitor_searches_reads_reviews_and_tries_a_plugin(page) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import PASSWORD, make_user
+
+    market = create_marketplace()
+    market.publish(
+        {
+            "name": "greeter",
+            "version": "1.0.0",
+            "description": "Greets whoever you name.",
+            "keywords": ["greeting", "text"],
+            "entry_point": "print('greeting', who)\nresult = 'Hello, ' + who + '!'",
+        }
+    )
+    market.reviews.add_review("greeter", "grace", 5, "Polite and quick.")
+    make_user("bob")
+
+    page.goto("/")
+    page.get_by_role("main").get_by_role("searchbox").fill("greet")
+    page.get_by_role("main").get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="greeter").first.click()
+    expect(page.locator("#reviews")).to_contain_text("Polite and quick.")
+    expect(page.locator("#review-average")).to_have_text("5.0")
+
+    page.locator("#sandbox").get_by_role("button", name="Try it").click()
+    page.get_by_label("Username").fill("bob")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Try greeter")
+    page.get_by_label("Context (JSON object)").fill('{"who": "Ada"}')
+    page.get_by_role("button", name="Run").click()
+    result = page.locator(".sandbox-result, .run-result, article").filter(has_text="Hello, Ada!")
+    expect(result.first).to_be_visible()
+    expect(page.get_by_text("greeting Ada").first).to_be_visible()  # its stdout

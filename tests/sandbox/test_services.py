@@ -267,6 +267,7 @@ def _zygote_script(exit_how: str) -> str:
         from sandbox.seccomp_filter import compile_filter
         client = ZygoteClient(bpf=compile_filter(), stdout_cap=1024, result_cap=1024, disable=())
         print(client.pid, flush=True)
+        sys.stdin.readline()  # the test has seen the process tree
         {exit_how}
         """
     )
@@ -280,15 +281,22 @@ def test_zygote_dies_with_the_web_process(exit_how: str) -> None:
 
     with subprocess.Popen(
         [sys.executable, "-c", _zygote_script(exit_how)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         cwd=os.getcwd(),
     ) as process:
         try:
-            assert process.stdout is not None
+            assert process.stdout is not None and process.stdin is not None
             zygote = int(process.stdout.readline())
             tree = [zygote, *descendants(zygote)]
+            deadline = time.monotonic() + 5
+            while len(tree) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+                tree = [zygote, *descendants(zygote)]
             assert len(tree) >= 2  # the zygote and its PID-namespace init, at least
+            process.stdin.write("go\n")
+            process.stdin.flush()
             if exit_how.startswith("time"):
                 process.kill()
             process.wait(timeout=10)
