@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -20,6 +20,7 @@ from depgraph import drawing, selectors
 from depgraph.services import DependencyGraphService, TreeTooLarge
 from depgraph.tree import TreeLayout, lay_out
 from marketplace_site.marketplace import Marketplace, create_marketplace
+from marketplace_site.pages.lookup import plugin_and_version
 from marketplace_site.types import InvalidConstraint
 
 if TYPE_CHECKING:
@@ -173,19 +174,6 @@ def remove_section(
 # ---------------------------------------------------------------------- graph pages
 
 
-def _plugin_and_version(
-    marketplace: Marketplace, request: HttpRequest, name: str
-) -> tuple[Plugin, PluginVersion]:
-    plugin = marketplace.registry.get_plugin(name)
-    if plugin is None:
-        raise Http404(f"No plugin named {name!r}.")
-    requested = request.GET.get("version")
-    selected = marketplace.registry.get_version_row(name, requested) if requested else plugin.latest
-    if selected is None:
-        raise Http404(f"{plugin.display_name} has no version {requested}.")
-    return plugin, selected
-
-
 def _plugin_url(name: str) -> str:
     return reverse("plugin_detail", args=[name])
 
@@ -194,7 +182,7 @@ def _plugin_url(name: str) -> str:
 def plugin_graph(request: HttpRequest, name: str) -> HttpResponse:
     """The picture of a plugin's transitive dependencies, with the tree and a list of links."""
     marketplace = create_marketplace()
-    plugin, selected = _plugin_and_version(marketplace, request, name)
+    plugin, selected = plugin_and_version(marketplace, request, name)
     provider = marketplace.provider()
     walk = DependencyGraphService(provider).walk([(plugin.display_name, selected.version)])
     picture = drawing.picture_of(walk)
@@ -225,7 +213,7 @@ def plugin_graph(request: HttpRequest, name: str) -> HttpResponse:
 def plugin_graph_svg(request: HttpRequest, name: str) -> HttpResponse:
     """The picture itself, as an SVG document of its own (embedded with <object>)."""
     marketplace = create_marketplace()
-    plugin, selected = _plugin_and_version(marketplace, request, name)
+    plugin, selected = plugin_and_version(marketplace, request, name)
     walk = DependencyGraphService(marketplace.provider()).walk(
         [(plugin.display_name, selected.version)]
     )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from marketplace_site.marketplace import create_marketplace
 from marketplace_site.page_cache import cached_for_visitors
 from marketplace_site.pages import sections
+from marketplace_site.pages.lookup import plugin_and_version
 from marketplace_site.ratelimit import rate_limited
 from marketplace_site.types import DuplicateVersion, InvalidManifest
 from registry.forms import ManifestForm
@@ -50,14 +51,7 @@ def browse(request: HttpRequest) -> HttpResponse:
 @cached_for_visitors
 def plugin_detail(request: HttpRequest, name: str) -> HttpResponse:
     marketplace = create_marketplace()
-    plugin = marketplace.registry.get_plugin(name)
-    if plugin is None:
-        raise Http404(f"No plugin named {name!r}.")
-    requested = request.GET.get("version")
-    selected = marketplace.registry.get_version_row(name, requested) if requested else plugin.latest
-    if selected is None:
-        raise Http404(f"{plugin.display_name} has no version {requested}.")
-    selected.plugin = plugin
+    plugin, selected = plugin_and_version(marketplace, request, name)
     context = {
         "plugin": plugin,
         "selected": selected,
