@@ -110,6 +110,7 @@ def search_plugin_ids(query: str, *, limit: int = 20, offset: int = 0) -> tuple[
     engine = _PostgresEngine(words) if connection.vendor == "postgresql" else _SqliteEngine(words)
     with connection.cursor() as cursor:
         ids: list[int] = []
+        total: int | None = None
         skip = offset
         for level in range(len(engine.tiers)):
             if skip:
@@ -117,7 +118,12 @@ def search_plugin_ids(query: str, *, limit: int = 20, offset: int = 0) -> tuple[
                 if skip >= in_tier:
                     skip -= in_tier
                     continue
-            ids.extend(engine.ranked(cursor, level, limit=limit - len(ids), offset=skip))
+            # The first ranked query also counts every match, saving a round trip.
+            found, counted = engine.ranked(
+                cursor, level, limit=limit - len(ids), offset=skip, count=total is None
+            )
+            total = counted if total is None else total
+            ids.extend(found)
             skip = 0
             if len(ids) >= limit:
                 break
@@ -125,7 +131,8 @@ def search_plugin_ids(query: str, *, limit: int = 20, offset: int = 0) -> tuple[
             # Every tier was read to its end: the count is exact without another query.
             if ids or not offset:
                 return ids, offset + len(ids)
-        total = engine.count(cursor, None, cap=COUNT_CAP + 1)
+        if total is None:
+            total = engine.count(cursor, None, cap=COUNT_CAP + 1)
     return ids, total
 
 
@@ -153,14 +160,23 @@ class _SqliteEngine:
         )
         return int(cursor.fetchone()[0])
 
-    def ranked(self, cursor: CursorWrapper, level: int, *, limit: int, offset: int) -> list[int]:
+    def ranked(
+        self, cursor: CursorWrapper, level: int, *, limit: int, offset: int, count: bool
+    ) -> tuple[list[int], int | None]:
+        counting = (
+            f"(SELECT count(*) FROM (SELECT 1 FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s"
+            f" LIMIT {COUNT_CAP + 1}))"
+            if count
+            else "NULL"
+        )
         cursor.execute(
-            f"""SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s
+            f"""SELECT rowid, {counting} FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s
                 ORDER BY bm25({SQLITE_TABLE}, 10.0, 5.0, 2.0, 1.0), rowid
                 LIMIT %s OFFSET %s""",
-            [self.expression(level), limit, offset],
+            [*([self.expression(None)] if count else []), self.expression(level), limit, offset],
         )
-        return [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+        return [row[0] for row in rows], (rows[0][1] if rows and count else None)
 
 
 class _PostgresEngine:
@@ -186,16 +202,25 @@ class _PostgresEngine:
         )
         return int(cursor.fetchone()[0])
 
-    def ranked(self, cursor: CursorWrapper, level: int, *, limit: int, offset: int) -> list[int]:
+    def ranked(
+        self, cursor: CursorWrapper, level: int, *, limit: int, offset: int, count: bool
+    ) -> tuple[list[int], int | None]:
         condition, params = self.condition(level)
         column = self.tiers[level]
+        counting = (
+            f"(SELECT count(*) FROM (SELECT 1 FROM {POSTGRES_TABLE}"
+            f" WHERE document @@ to_tsquery('simple', %s) LIMIT {COUNT_CAP + 1}) m)"
+            if count
+            else "NULL"
+        )
         cursor.execute(
-            f"""SELECT plugin_id FROM {POSTGRES_TABLE} WHERE {condition}
+            f"""SELECT plugin_id, {counting} FROM {POSTGRES_TABLE} WHERE {condition}
                 ORDER BY ts_rank({column}, to_tsquery('simple', %s), 0) DESC, plugin_id
                 LIMIT %s OFFSET %s""",
-            [*params, self.query, limit, offset],
+            [*([self.query] if count else []), *params, self.query, limit, offset],
         )
-        return [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+        return [row[0] for row in rows], (rows[0][1] if rows and count else None)
 
 
 def remove_orphans(using: str = "default") -> None:

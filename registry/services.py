@@ -171,12 +171,16 @@ class RegistryService:
         return plugins.recently_updated() if sort == "updated" else plugins.by_name()
 
     def search(self, query: str, limit: int = 20) -> list[PluginManifest]:
-        page = self.search_page(query, limit=limit)
-        return [plugin.latest.to_manifest() for plugin in page.plugins if plugin.latest]
+        ids, _ = search_index.search_plugin_ids(query, limit=limit)
+        by_id = Plugin.objects.with_latest().in_bulk(ids)
+        return [by_id[i].latest.to_manifest() for i in ids if i in by_id and by_id[i].latest]
 
     def search_page(self, query: str, *, limit: int = 20, offset: int = 0) -> SearchPage:
+        """One page of matches as plugin rows for listing (without their code)."""
         ids, total = search_index.search_plugin_ids(query, limit=limit, offset=offset)
-        by_id = Plugin.objects.with_latest().in_bulk(ids)
+        # A result list shows no code or dependencies: leave the largest columns unread.
+        rows = Plugin.objects.with_latest().defer("latest__entry_point", "latest__dependencies")
+        by_id = rows.in_bulk(ids)
         return SearchPage(plugins=[by_id[i] for i in ids if i in by_id], total=total)
 
     def remove_version(self, name: str, version: str) -> bool:

@@ -1,7 +1,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from registry.search import query_words
+from registry.search import COUNT_CAP, query_words
 from registry.services import RegistryService
 
 PAGE_SIZE = 20
@@ -32,6 +32,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "words": query_words(query),
             "plugins": results.plugins,
             "total": results.total,
+            "count_cap": COUNT_CAP,
             "number": number,
             "previous_page": number - 1 if number > 1 else None,
             "next_page": number + 1 if number < pages else None,

@@ -221,3 +221,16 @@ def test_404_page_uses_the_site_layout(client: Client) -> None:
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     assert "Plugin Marketplace" in response.content.decode()
+
+
+def test_search_says_more_than_the_count_cap(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from registry import search, views
+
+    for i in range(4):
+        RegistryService().add(make_manifest(f"widget-{i}"))
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    monkeypatch.setattr(views, "COUNT_CAP", 2)
+    content = client.get(reverse("search"), {"q": "widget"}).content.decode()
+    assert "More than 2 plugins match" in content
