@@ -173,7 +173,8 @@ class RegistryService:
     def search(self, query: str, limit: int = 20) -> list[PluginManifest]:
         ids, _ = search_index.search_plugin_ids(query, limit=limit)
         by_id = Plugin.objects.with_latest().in_bulk(ids)
-        return [by_id[i].latest.to_manifest() for i in ids if i in by_id and by_id[i].latest]
+        latest = [by_id[i].latest for i in ids if i in by_id]
+        return [version.to_manifest() for version in latest if version is not None]
 
     def search_page(self, query: str, *, limit: int = 20, offset: int = 0) -> SearchPage:
         """One page of matches as plugin rows for listing (without their code)."""
