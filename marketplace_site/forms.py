@@ -55,9 +55,9 @@ class InstallForm(forms.Form):
     manifest_text = forms.CharField(
         required=False,
         label="Manifest JSON",
-        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
         strip=False,
-        help_text="Installing a new manifest publishes it first.",
+        help_text="Only for a new manifest: installing it publishes it first.",
     )
     context = forms.CharField(
         required=False,
