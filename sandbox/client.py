@@ -233,7 +233,6 @@ class ZygoteClient:
                     self._spares_ready.wait(min(remaining, 0.1))
                     asked = asked and bool(self._spares)
                 spare = self._spares.popleft()
-            self._send({"op": "more", "count": 1})  # take one, order one
             # Its first message says it is confined ("ready") or which layer failed.
             spare.channel.settimeout(max(0.001, deadline - time.monotonic()))
             try:
@@ -285,6 +284,10 @@ class ZygoteClient:
         finally:
             os.close(read_fd)
             os.close(spare.status_fd)
+            # Order the replacement only now: a fork in the zygote while this run exits
+            # would delay reaping it, and so this run's answer, by the fork's time.
+            with contextlib.suppress(OSError):
+                self._send({"op": "more", "count": 1})
         outcome.wall_ms = (time.monotonic() - started) * 1000
         self._retire_extra()
         return outcome
