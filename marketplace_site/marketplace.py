@@ -63,7 +63,12 @@ class Marketplace:
         self.reviews = reviews
         self.sandbox_timeout_ms = sandbox_timeout_ms
         self.sandbox_memory_limit_mb = sandbox_memory_limit_mb
-        self.depgraph = DependencyGraphService(self.provider())
+
+    @property
+    def depgraph(self) -> DependencyGraphService:
+        """The dependency graph over the registry as it is now (its provider caches reads,
+        so each use starts from a fresh one)."""
+        return DependencyGraphService(self.provider())
 
     def provider(
         self,

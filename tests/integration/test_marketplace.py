@@ -155,3 +155,10 @@ def test_reindex_dependencies_rebuilds_the_edge_index(market: Marketplace) -> No
     call_command("reindex_dependencies", stdout=out)
     assert "Indexed 2 dependency edges." in out.getvalue()
     assert {d.name for d in selectors.dependents("base")} == {"mid", "util"}
+
+
+def test_the_dependency_graph_sees_what_was_published_since(market: Marketplace) -> None:
+    graph_before = market.depgraph.build_tree("mid")
+    assert [child.version for child in graph_before.children] == ["1.5.0"]
+    market.publish(manifest("base", "1.9.0"))
+    assert [child.version for child in market.depgraph.build_tree("mid").children] == ["1.9.0"]
