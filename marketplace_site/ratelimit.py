@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "report": "reports",
     "plan": "install plans",
     "install": "installs",
+    "try": "trial runs",
 }
 
 

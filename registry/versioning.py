@@ -32,8 +32,3 @@ def precedence_key(version: Version) -> str:
     dev = "1" if version.dev is None else f"0{version.dev:010d}"
     local = version.local or ""
     return " ".join([*parts, pre, post, dev]) + (f" {local}" if local else "")
-
-
-def normalized(version: Version) -> str:
-    """The version's identity for duplicate checks: ``1.0`` equals ``1.0.0``."""
-    return precedence_key(version)

@@ -19,7 +19,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import models
 
 from marketplace_site.types import SandboxResult, canonical_name
@@ -36,7 +35,6 @@ __all__ = [
     "SandboxService",
     "install_counts",
     "record_run",
-    "try_quota_take",
 ]
 
 STDOUT_CAP = 64 * 1024
@@ -346,18 +344,6 @@ def _signal_name(number: object) -> str:
 
 
 # --------------------------------------------------------------------------- recording
-
-
-def try_quota_take(*, user_id: object, limit: int, window_s: int = 60) -> bool:
-    """Count one "Try it" run against a user's quota; False when the window's is used up."""
-    key = f"sandbox:try:{user_id}:{int(time.time() // window_s)}"
-    cache.add(key, 0, timeout=window_s * 2)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=window_s * 2)
-        used = 1
-    return used <= limit
 
 
 def _storable(text: str) -> str:

@@ -3,7 +3,6 @@
 import json
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,14 +12,13 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from marketplace_site.marketplace import create_marketplace
+from marketplace_site.ratelimit import RateLimited, check_request
 from sandbox import services as sandbox_services
 from sandbox.forms import TryPluginForm
 
 if TYPE_CHECKING:
     from marketplace_site.marketplace import Marketplace
     from registry.models import Plugin, PluginVersion
-
-TRY_RUNS_PER_MINUTE = 10
 
 
 @login_required
@@ -38,22 +36,17 @@ def plugin_try(request: HttpRequest, name: str) -> HttpResponse:
     if request.method == "POST":
         if not form.is_valid():
             status = 400
-        elif not sandbox_services.try_quota_take(
-            user_id=request.user.pk,
-            limit=getattr(settings, "SANDBOX_TRY_RUNS_PER_MINUTE", TRY_RUNS_PER_MINUTE),
-        ):
-            form.add_error(
-                None,
-                ValidationError(
-                    "You have used up your runs for this minute; try again shortly.",
-                    code="rate_limited",
-                ),
-            )
-            status = 429
         else:
-            result = marketplace.run(
-                manifest, context=form.cleaned_data["context"], user=request.user
-            )
+            # Only a valid request counts against the quota: a typo in the JSON costs nothing.
+            try:
+                check_request(request, "try")
+            except RateLimited as error:
+                form.add_error(None, ValidationError(error.message, code="rate_limited"))
+                status = 429
+            else:
+                result = marketplace.run(
+                    manifest, context=form.cleaned_data["context"], user=request.user
+                )
     context = {
         "manifest": manifest,
         "form": form,

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from depgraph.tree import lay_out
 from marketplace_site.forms import InstallForm
-from marketplace_site.marketplace import InstallPlan, Marketplace, create_marketplace
+from marketplace_site.marketplace import Marketplace, create_marketplace
 from marketplace_site.ratelimit import RateLimited, check_request, too_many_requests
 from marketplace_site.types import (
     CircularDependencyError,
@@ -102,6 +102,3 @@ def _install(
     return marketplace.install_published(
         manifest.name, manifest.version, user=request.user, context=run_context
     )
-
-
-__all__ = ["InstallPlan", "install"]

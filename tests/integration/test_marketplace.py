@@ -141,20 +141,26 @@ def test_publish_keeps_the_reverse_dependency_index_in_step(market: Marketplace)
     assert {d.name for d in selectors.dependents("base")} == {"mid"}
 
 
-def test_reindex_dependencies_rebuilds_the_edge_index(market: Marketplace) -> None:
+def test_reindex_rebuilds_search_and_edge_indexes(market: Marketplace) -> None:
     from io import StringIO
 
     from django.core.management import call_command
+    from django.db import connection
 
     from depgraph import selectors
     from depgraph.models import DependencyEdge
+    from registry import search
 
     DependencyEdge.objects.all().delete()
-    assert selectors.dependents("base") == []
+    table = search.POSTGRES_TABLE if connection.vendor == "postgresql" else search.SQLITE_TABLE
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - a module constant
+    assert selectors.dependents("base") == [] and market.registry.search("mid") == []
     out = StringIO()
-    call_command("reindex_dependencies", stdout=out)
-    assert "Indexed 2 dependency edges." in out.getvalue()
+    call_command("reindex", stdout=out)
+    assert "Indexed 3 plugins for search and 2 dependency edges." in out.getvalue()
     assert {d.name for d in selectors.dependents("base")} == {"mid", "util"}
+    assert [m.name for m in market.registry.search("mid")] == ["mid"]
 
 
 def test_the_dependency_graph_sees_what_was_published_since(market: Marketplace) -> None:

@@ -121,7 +121,7 @@ def test_output_is_escaped(signed_in: Client) -> None:
 
 
 def test_rate_limited_per_user(signed_in: Client, plugin: PluginManifest, settings: object) -> None:
-    settings.SANDBOX_TRY_RUNS_PER_MINUTE = 2  # type: ignore[attr-defined]
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "try": (2, 60)}  # type: ignore[attr-defined]
     codes = [signed_in.post(url(), {"context": '{"name": "a"}'}).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
     assert SandboxRun.objects.count() == 2
