@@ -5,10 +5,27 @@ from django.db import models
 
 from marketplace_site.types import PluginManifest
 
+# What a result card shows. Any other field would cost a query per card: the query budgets in
+# tests/security/test_query_budgets.py catch that.
+LISTING_FIELDS = (
+    "canonical_name",
+    "display_name",
+    "updated_at",
+    "latest__version",
+    "latest__description",
+    "latest__keywords",
+    "latest__author",
+    "owner__username",
+)
+
 
 class PluginQuerySet(models.QuerySet["Plugin"]):
     def with_latest(self) -> "PluginQuerySet":
         return self.filter(latest__isnull=False).select_related("latest", "owner")
+
+    def for_listing(self) -> "PluginQuerySet":
+        """Plugins with only what a result card shows: no code, no dependencies, no account."""
+        return self.with_latest().only(*LISTING_FIELDS)
 
     def by_name(self) -> "PluginQuerySet":
         return self.order_by("canonical_name")

@@ -94,62 +94,78 @@ def _document(version: PluginVersion) -> list[str]:
 # else in the name or keywords; else anywhere. Ranking stops at the tier that fills the page,
 # so a broad prefix does not score every matching plugin.
 SQLITE_TIERS = ("{name}", "{name keywords}", None)
-POSTGRES_TIERS = ("name_doc", "head_doc", "document")
-# Counting stops here: a page says "1,000+ matches" rather than scanning on.
-COUNT_CAP = 1000
+# Counting stops past this many matches (or past the requested page, if that is further):
+# a page says "more than 100 match" rather than visiting every match to count it.
+COUNT_CAP = 100
+
+
+def count_cap(*, limit: int, offset: int) -> int:
+    """How far a search counts: far enough to know whether a page follows the requested one."""
+    return max(COUNT_CAP, offset + limit)
 
 
 def search_plugin_ids(query: str, *, limit: int = 20, offset: int = 0) -> tuple[list[int], int]:
     """Plugin ids that match every word of the query, best first, and the match count.
 
-    The count stops at COUNT_CAP + 1, so a larger number means "more than COUNT_CAP".
+    The count stops at ``count_cap() + 1``, so a larger number means "more than that".
     """
     words = query_words(query)
     if not words or limit <= 0:
         return [], 0
-    engine = _PostgresEngine(words) if connection.vendor == "postgresql" else _SqliteEngine(words)
+    cap = count_cap(limit=limit, offset=offset)
     with connection.cursor() as cursor:
-        ids: list[int] = []
-        total: int | None = None
-        skip = offset
-        for level in range(len(engine.tiers)):
-            if skip:
-                in_tier = engine.count(cursor, level, cap=None)
-                if skip >= in_tier:
-                    skip -= in_tier
-                    continue
-            # The first ranked query also counts every match, saving a round trip.
-            found, counted = engine.ranked(
-                cursor, level, limit=limit - len(ids), offset=skip, count=total is None
-            )
-            total = counted if total is None else total
-            ids.extend(found)
-            skip = 0
-            if len(ids) >= limit:
-                break
-        else:
-            # Every tier was read to its end: the count is exact without another query.
-            if ids or not offset:
-                return ids, offset + len(ids)
-        if total is None:
-            total = engine.count(cursor, None, cap=COUNT_CAP + 1)
+        if connection.vendor == "postgresql":
+            return _postgres_search(cursor, words, limit=limit, offset=offset, cap=cap)
+        return _sqlite_search(cursor, _SqliteQuery(words), limit=limit, offset=offset, cap=cap)
+
+
+def _sqlite_search(
+    cursor: CursorWrapper, query: "_SqliteQuery", *, limit: int, offset: int, cap: int
+) -> tuple[list[int], int]:
+    """Read the tiers in order until the page at ``offset`` is full, one query per tier."""
+    ids: list[int] = []
+    total: int | None = None
+    skip = offset
+    for level in range(len(SQLITE_TIERS)):
+        if skip:
+            in_tier = query.count(cursor, level, cap=None)
+            if skip >= in_tier:
+                skip -= in_tier
+                continue
+        # The first ranked query also counts every match, saving a round trip.
+        found, counted = query.ranked(
+            cursor,
+            level,
+            limit=limit - len(ids),
+            offset=skip,
+            count_to=cap + 1 if total is None else None,
+        )
+        total = counted if total is None else total
+        ids.extend(found)
+        skip = 0
+        if len(ids) >= limit:
+            break
+    else:
+        # Every tier was read to its end: the count is exact without another query.
+        if ids or not offset:
+            return ids, offset + len(ids)
+    if total is None:
+        total = query.count(cursor, None, cap=cap + 1)
     return ids, total
 
 
-class _SqliteEngine:
-    tiers = SQLITE_TIERS
-
+class _SqliteQuery:
     def __init__(self, words: list[str]) -> None:
         self.terms = " ".join(f'"{w}"*' for w in words)
 
     def expression(self, level: int | None) -> str:
         if level is None:
             return self.terms
-        columns = self.tiers[level]
+        columns = SQLITE_TIERS[level]
         current = f"{columns} : ({self.terms})" if columns else f"({self.terms})"
         if level == 0:
             return current
-        return f"({current}) NOT ({self.tiers[level - 1]} : ({self.terms}))"
+        return f"({current}) NOT ({SQLITE_TIERS[level - 1]} : ({self.terms}))"
 
     def count(self, cursor: CursorWrapper, level: int | None, *, cap: int | None) -> int:
         limit = f" LIMIT {int(cap)}" if cap else ""
@@ -161,66 +177,101 @@ class _SqliteEngine:
         return int(cursor.fetchone()[0])
 
     def ranked(
-        self, cursor: CursorWrapper, level: int, *, limit: int, offset: int, count: bool
+        self, cursor: CursorWrapper, level: int, *, limit: int, offset: int, count_to: int | None
     ) -> tuple[list[int], int | None]:
         counting = (
             f"(SELECT count(*) FROM (SELECT 1 FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s"
-            f" LIMIT {COUNT_CAP + 1}))"
-            if count
+            f" LIMIT {int(count_to)}))"
+            if count_to
             else "NULL"
         )
         cursor.execute(
             f"""SELECT rowid, {counting} FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s
                 ORDER BY bm25({SQLITE_TABLE}, 10.0, 5.0, 2.0, 1.0), rowid
                 LIMIT %s OFFSET %s""",
-            [*([self.expression(None)] if count else []), self.expression(level), limit, offset],
+            [*([self.expression(None)] if count_to else []), self.expression(level), limit, offset],
         )
         rows = cursor.fetchall()
-        return [row[0] for row in rows], (rows[0][1] if rows and count else None)
+        return [row[0] for row in rows], (rows[0][1] if rows and count_to else None)
 
 
-class _PostgresEngine:
-    tiers = POSTGRES_TIERS
+# The same tiers in one PostgreSQL statement, since a round trip costs as much as a small
+# query. Each part runs only when its condition holds: PostgreSQL evaluates a condition that
+# reads no row once, before the part, and runs a WITH query only when something reads it.
+# - Many name matches: the page is the best of them, and nothing else is read.
+# - Few matches in all: count them and rank them all (tier, then score) in one pass.
+# - Else: the name tier, then keywords, then the rest, each only if the page reaches it.
+_TSQUERY = "to_tsquery('simple', %(query)s)"
+_NAMED = "(SELECT n FROM named_count)"
+_MATCHED = "(SELECT n FROM matched_count)"
+_KEYWORDED = "(SELECT n FROM keyworded_count)"
+_PAGE_END = "%(offset)s + %(limit)s"
+_MANY_NAMED = f"({_NAMED} > %(cap)s)"
+_MANY_MATCHED = f"(NOT {_MANY_NAMED} AND {_MATCHED} > %(cap)s)"
+_NEEDS_KEYWORDS = f"({_MANY_MATCHED} AND {_NAMED} < {_PAGE_END})"
+_NEEDS_OTHERS = f"({_NEEDS_KEYWORDS} AND {_NAMED} + {_KEYWORDED} < {_PAGE_END})"
+POSTGRES_SEARCH = f"""
+WITH named AS MATERIALIZED (
+    SELECT plugin_id, ts_rank(name_doc, {_TSQUERY}, 0) AS score
+    FROM {POSTGRES_TABLE} WHERE name_doc @@ {_TSQUERY}
+), named_count AS MATERIALIZED (
+    SELECT count(*) AS n FROM named
+), matched AS MATERIALIZED (
+    -- Read only as far as a part needs: the count stops after cap + 1 rows.
+    SELECT plugin_id,
+        CASE WHEN name_doc @@ {_TSQUERY} THEN 0 WHEN head_doc @@ {_TSQUERY} THEN 1 ELSE 2 END
+            AS tier,
+        CASE WHEN name_doc @@ {_TSQUERY} THEN ts_rank(name_doc, {_TSQUERY}, 0)
+            WHEN head_doc @@ {_TSQUERY} THEN ts_rank(head_doc, {_TSQUERY}, 0)
+            ELSE ts_rank(document, {_TSQUERY}, 0) END AS score
+    FROM {POSTGRES_TABLE} WHERE document @@ {_TSQUERY}
+), matched_count AS MATERIALIZED (
+    SELECT count(*) AS n FROM (SELECT 1 FROM matched LIMIT %(cap)s + 1) capped
+), keyworded AS MATERIALIZED (
+    SELECT plugin_id, ts_rank(head_doc, {_TSQUERY}, 0) AS score
+    FROM {POSTGRES_TABLE} WHERE head_doc @@ {_TSQUERY} AND NOT name_doc @@ {_TSQUERY}
+), keyworded_count AS MATERIALIZED (
+    SELECT count(*) AS n FROM keyworded
+)
+SELECT NULL, NULL, CASE WHEN {_MANY_NAMED} THEN %(cap)s + 1 ELSE {_MATCHED} END
+UNION ALL
+SELECT * FROM (
+    SELECT 0, score, plugin_id FROM named WHERE {_MANY_NAMED} OR {_MANY_MATCHED}
+    ORDER BY score DESC, plugin_id LIMIT %(limit)s OFFSET %(offset)s
+) name_tier
+UNION ALL
+SELECT * FROM (
+    SELECT tier, score, plugin_id FROM matched WHERE NOT {_MANY_NAMED} AND NOT {_MANY_MATCHED}
+    ORDER BY tier, score DESC, plugin_id LIMIT %(limit)s OFFSET %(offset)s
+) every_tier
+UNION ALL
+SELECT * FROM (
+    SELECT 1, score, plugin_id FROM keyworded WHERE {_NEEDS_KEYWORDS}
+    ORDER BY score DESC, plugin_id LIMIT %(limit)s
+    OFFSET CASE WHEN {_NEEDS_KEYWORDS} THEN GREATEST(0, %(offset)s - {_NAMED}) ELSE 0 END
+) keyword_tier
+UNION ALL
+SELECT * FROM (
+    SELECT 2, score, plugin_id FROM matched WHERE tier = 2 AND {_NEEDS_OTHERS}
+    ORDER BY score DESC, plugin_id LIMIT %(limit)s
+    OFFSET CASE WHEN {_NEEDS_OTHERS}
+        THEN GREATEST(0, %(offset)s - {_NAMED} - {_KEYWORDED}) ELSE 0 END
+) other_tier
+"""
 
-    def __init__(self, words: list[str]) -> None:
-        self.query = " & ".join(f"{w}:*" for w in words)
 
-    def condition(self, level: int | None) -> tuple[str, list[str]]:
-        match = "{} @@ to_tsquery('simple', %s)"
-        column = self.tiers[-1] if level is None else self.tiers[level]
-        if not level:
-            return match.format(column), [self.query]
-        previous = self.tiers[level - 1]
-        return f"{match.format(column)} AND NOT {match.format(previous)}", [self.query] * 2
-
-    def count(self, cursor: CursorWrapper, level: int | None, *, cap: int | None) -> int:
-        condition, params = self.condition(level)
-        limit = f" LIMIT {int(cap)}" if cap else ""
-        cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {POSTGRES_TABLE} WHERE {condition}{limit}) m",
-            params,
-        )
-        return int(cursor.fetchone()[0])
-
-    def ranked(
-        self, cursor: CursorWrapper, level: int, *, limit: int, offset: int, count: bool
-    ) -> tuple[list[int], int | None]:
-        condition, params = self.condition(level)
-        column = self.tiers[level]
-        counting = (
-            f"(SELECT count(*) FROM (SELECT 1 FROM {POSTGRES_TABLE}"
-            f" WHERE document @@ to_tsquery('simple', %s) LIMIT {COUNT_CAP + 1}) m)"
-            if count
-            else "NULL"
-        )
-        cursor.execute(
-            f"""SELECT plugin_id, {counting} FROM {POSTGRES_TABLE} WHERE {condition}
-                ORDER BY ts_rank({column}, to_tsquery('simple', %s), 0) DESC, plugin_id
-                LIMIT %s OFFSET %s""",
-            [*([self.query] if count else []), *params, self.query, limit, offset],
-        )
-        rows = cursor.fetchall()
-        return [row[0] for row in rows], (rows[0][1] if rows and count else None)
+def _postgres_search(
+    cursor: CursorWrapper, words: list[str], *, limit: int, offset: int, cap: int
+) -> tuple[list[int], int]:
+    query = " & ".join(f"{w}:*" for w in words)
+    cursor.execute(POSTGRES_SEARCH, {"query": query, "cap": cap, "limit": limit, "offset": offset})
+    rows = cursor.fetchall()
+    total = next(int(count) for tier, _, count in rows if tier is None)
+    # UNION ALL promises no order: sort as the parts did (each part has its tier).
+    ranked = sorted(
+        (tier, -score, plugin_id) for tier, score, plugin_id in rows if tier is not None
+    )
+    return [plugin_id for _, _, plugin_id in ranked[:limit]], total
 
 
 def remove_orphans(using: str = "default") -> None:

@@ -179,9 +179,7 @@ class RegistryService:
     def search_page(self, query: str, *, limit: int = 20, offset: int = 0) -> SearchPage:
         """One page of matches as plugin rows for listing (without their code)."""
         ids, total = search_index.search_plugin_ids(query, limit=limit, offset=offset)
-        # A result list shows no code or dependencies: leave the largest columns unread.
-        rows = Plugin.objects.with_latest().defer("latest__entry_point", "latest__dependencies")
-        by_id = rows.in_bulk(ids)
+        by_id = {p.pk: p for p in Plugin.objects.for_listing().filter(pk__in=ids).order_by()}
         return SearchPage(plugins=[by_id[i] for i in ids if i in by_id], total=total)
 
     def remove_version(self, name: str, version: str) -> bool:

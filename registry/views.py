@@ -1,7 +1,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from registry.search import COUNT_CAP, query_words
+from registry.search import count_cap, query_words
 from registry.services import RegistryService
 
 PAGE_SIZE = 20
@@ -22,7 +22,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     number = _page_number(request)
-    results = RegistryService().search_page(query, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    offset = (number - 1) * PAGE_SIZE
+    results = RegistryService().search_page(query, limit=PAGE_SIZE, offset=offset)
     pages = max(1, -(-results.total // PAGE_SIZE))
     return render(
         request,
@@ -32,7 +33,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "words": query_words(query),
             "plugins": results.plugins,
             "total": results.total,
-            "count_cap": COUNT_CAP,
+            "count_cap": count_cap(limit=PAGE_SIZE, offset=offset),
             "number": number,
             "previous_page": number - 1 if number > 1 else None,
             "next_page": number + 1 if number < pages else None,

@@ -125,6 +125,12 @@ def plugin_list(
     response={200: PluginListOut, **error_responses(400)},
     tags=["plugins"],
     summary="Search plugins by name, keywords, description and author",
+    description=(
+        "Every word matches as a whole word or a prefix; name matches come first, then"
+        " keywords, then description and author. `count` stops one past max(100, offset +"
+        " limit): a count above that bound means more matches than it, so a client pages on"
+        " while `offset + limit < count`."
+    ),
 )
 def plugin_search(
     request: HttpRequest,

@@ -70,6 +70,24 @@ def test_search(anon: ApiClient) -> None:
     assert PluginListOut.model_validate(anon.get("/search", {"q": "nothing"}).json()).count == 0
 
 
+def test_search_pages_on_past_the_count_cap(
+    anon: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from registry import search
+
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    for i in range(7):
+        publish(f"widget-{i}")
+    seen, offset, count = [], 0, 99
+    while offset < count:  # as the endpoint's description tells a client to page
+        page = PluginListOut.model_validate(
+            anon.get("/search", {"q": "widget", "limit": 2, "offset": offset}).json()
+        )
+        seen += [p.name for p in page.items]
+        offset, count = offset + 2, page.count
+    assert sorted(seen) == [f"widget-{i}" for i in range(7)] and count == 7
+
+
 def test_plugin_detail(anon: ApiClient, owner: User, other: User) -> None:
     publish("csv-tools", "1.0.0", owner=owner)
     publish("csv-tools", "1.10.0", owner=owner, description="Newest")

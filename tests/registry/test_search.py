@@ -1,5 +1,9 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from registry import search
+from registry.models import Plugin
 from registry.services import RegistryService
 from tests.factories import make_manifest
 
@@ -69,3 +73,54 @@ def test_search_page_counts_every_match(registry: RegistryService) -> None:
     page = registry.search_page("image", limit=2, offset=2)
     assert page.total == 3
     assert [p.display_name for p in page.plugins] == ["thumbnailer"]
+
+
+@pytest.fixture
+def tiered() -> list[str]:
+    """Fifteen plugins matching "pix": five by name, four by keyword, six by description."""
+    registry = RegistryService()
+    for i in range(5):
+        registry.add(make_manifest(f"pixel-{i}", description="pix " * i))
+    for i in range(4):
+        registry.add(make_manifest(f"kw-{i}", keywords=["pixels", "pix" * (i + 1)]))
+    for i in range(6):
+        registry.add(make_manifest(f"desc-{i}", description="Draws pixels. " + "pix " * i))
+    full, total = search.search_plugin_ids("pix", limit=100)
+    assert total == 15
+    return full
+
+
+# Caps that take each way through a search: every match counted and ranked in one pass;
+# so many name matches that the other tiers are never read; few name matches but many in all.
+@pytest.mark.parametrize("cap", [1000, 3, 6])
+def test_every_page_is_a_slice_of_the_whole_ranking(
+    tiered: list[int], cap: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "COUNT_CAP", cap)
+    for limit in (1, 2, 4, 20):
+        for offset in range(17):
+            ids, total = search.search_plugin_ids("pix", limit=limit, offset=offset)
+            assert ids == tiered[offset : offset + limit], (limit, offset)
+            counted_to = search.count_cap(limit=limit, offset=offset)
+            assert total == (15 if counted_to >= 15 else counted_to + 1), (limit, offset)
+
+
+def test_the_whole_ranking_goes_name_then_keywords_then_description(tiered: list[int]) -> None:
+    names = list(Plugin.objects.in_bulk(tiered).values())
+    by_id = {plugin.pk: plugin.display_name for plugin in names}
+    prefixes = [by_id[i].split("-")[0] for i in tiered]
+    assert prefixes == ["pixel"] * 5 + ["kw"] * 4 + ["desc"] * 6
+
+
+def test_a_search_is_one_statement_on_postgresql(
+    tiered: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs in the process: a query per tier costs no round trip")
+    # The three ways through, as above: all counted; many names; few names but many in all.
+    for cap, limit, offset in [(1000, 4, 6), (3, 1, 0), (6, 4, 6)]:
+        monkeypatch.setattr(search, "COUNT_CAP", cap)
+        with CaptureQueriesContext(connection) as queries:
+            ids, _ = search.search_plugin_ids("pix", limit=limit, offset=offset)
+        assert ids == tiered[offset : offset + limit]
+        assert len(queries) == 1
