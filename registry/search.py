@@ -202,6 +202,12 @@ class _SqliteQuery:
 # - Few matches in all: count them and rank them all (tier, then score) in one pass.
 # - Else: the name tier, then keywords, then the rest, each only if the page reaches it.
 _TSQUERY = "to_tsquery('simple', %(query)s)"
+# A short prefix such as "re" matches much of the index: looking it up costs more than
+# checking it on the rows that the longer words found. So the index gets the words of at
+# least ANCHOR_LENGTH letters (all words if none is that long), and every row is checked
+# against the whole query; IS TRUE keeps that check out of the index.
+ANCHOR_LENGTH = 4
+_ANCHOR = "to_tsquery('simple', %(anchor)s)"
 _NAMED = "(SELECT n FROM named_count)"
 _MATCHED = "(SELECT n FROM matched_count)"
 _KEYWORDED = "(SELECT n FROM keyworded_count)"
@@ -213,7 +219,7 @@ _NEEDS_OTHERS = f"({_NEEDS_KEYWORDS} AND {_NAMED} + {_KEYWORDED} < {_PAGE_END})"
 POSTGRES_SEARCH = f"""
 WITH named AS MATERIALIZED (
     SELECT plugin_id, ts_rank(name_doc, {_TSQUERY}, 0) AS score
-    FROM {POSTGRES_TABLE} WHERE name_doc @@ {_TSQUERY}
+    FROM {POSTGRES_TABLE} WHERE name_doc @@ {_ANCHOR} AND (name_doc @@ {_TSQUERY}) IS TRUE
 ), named_count AS MATERIALIZED (
     SELECT count(*) AS n FROM named
 ), matched AS MATERIALIZED (
@@ -224,12 +230,13 @@ WITH named AS MATERIALIZED (
         CASE WHEN name_doc @@ {_TSQUERY} THEN ts_rank(name_doc, {_TSQUERY}, 0)
             WHEN head_doc @@ {_TSQUERY} THEN ts_rank(head_doc, {_TSQUERY}, 0)
             ELSE ts_rank(document, {_TSQUERY}, 0) END AS score
-    FROM {POSTGRES_TABLE} WHERE document @@ {_TSQUERY}
+    FROM {POSTGRES_TABLE} WHERE document @@ {_ANCHOR} AND (document @@ {_TSQUERY}) IS TRUE
 ), matched_count AS MATERIALIZED (
     SELECT count(*) AS n FROM (SELECT 1 FROM matched LIMIT %(cap)s + 1) capped
 ), keyworded AS MATERIALIZED (
     SELECT plugin_id, ts_rank(head_doc, {_TSQUERY}, 0) AS score
-    FROM {POSTGRES_TABLE} WHERE head_doc @@ {_TSQUERY} AND NOT name_doc @@ {_TSQUERY}
+    FROM {POSTGRES_TABLE} WHERE head_doc @@ {_ANCHOR} AND (head_doc @@ {_TSQUERY}) IS TRUE
+        AND NOT name_doc @@ {_TSQUERY}
 ), keyworded_count AS MATERIALIZED (
     SELECT count(*) AS n FROM keyworded
 )
@@ -264,7 +271,11 @@ def _postgres_search(
     cursor: CursorWrapper, words: list[str], *, limit: int, offset: int, cap: int
 ) -> tuple[list[int], int]:
     query = " & ".join(f"{w}:*" for w in words)
-    cursor.execute(POSTGRES_SEARCH, {"query": query, "cap": cap, "limit": limit, "offset": offset})
+    anchor = " & ".join(f"{w}:*" for w in words if len(w) >= ANCHOR_LENGTH) or query
+    cursor.execute(
+        POSTGRES_SEARCH,
+        {"query": query, "anchor": anchor, "cap": cap, "limit": limit, "offset": offset},
+    )
     rows = cursor.fetchall()
     total = next(int(count) for tier, _, count in rows if tier is None)
     # UNION ALL promises no order: sort as the parts did (each part has its tier).

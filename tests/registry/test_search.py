@@ -124,3 +124,14 @@ def test_a_search_is_one_statement_on_postgresql(
             ids, _ = search.search_plugin_ids("pix", limit=limit, offset=offset)
         assert ids == tiered[offset : offset + limit]
         assert len(queries) == 1
+
+
+def test_a_short_word_still_narrows_a_search_with_a_longer_one() -> None:
+    # On PostgreSQL only the longer word goes to the index; the short one is checked per row.
+    registry = RegistryService()
+    registry.add(make_manifest("pixel-art", description="Draws sprites."))
+    registry.add(make_manifest("pixel-tools", description="Edits sprites."))
+    registry.add(make_manifest("drawer", keywords=["pixel"]))
+    assert names(registry.search("pixel dr")) == ["drawer", "pixel-art"]
+    assert names(registry.search("dr pixel")) == ["drawer", "pixel-art"]
+    assert names(registry.search("pixel dr xyz")) == []
