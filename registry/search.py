@@ -7,11 +7,16 @@ description, above one in the author.
 """
 
 import re
+from collections.abc import Sequence
+from functools import cache
+from typing import Any, cast
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
+from django.db.models import Field, Model
 
-from registry.models import Plugin, PluginVersion
+from registry.models import LISTING_FIELDS, Plugin, PluginVersion
 
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_WORDS = 8
@@ -104,8 +109,8 @@ def count_cap(*, limit: int, offset: int) -> int:
     return max(COUNT_CAP, offset + limit)
 
 
-def search_plugin_ids(query: str, *, limit: int = 20, offset: int = 0) -> tuple[list[int], int]:
-    """Plugin ids that match every word of the query, best first, and the match count.
+def search_page(query: str, *, limit: int = 20, offset: int = 0) -> tuple[list[Plugin], int]:
+    """One page of matches, best first, as plugins loaded for a result card; and the count.
 
     The count stops at ``count_cap() + 1``, so a larger number means "more than that".
     """
@@ -116,7 +121,17 @@ def search_plugin_ids(query: str, *, limit: int = 20, offset: int = 0) -> tuple[
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             return _postgres_search(cursor, words, limit=limit, offset=offset, cap=cap)
-        return _sqlite_search(cursor, _SqliteQuery(words), limit=limit, offset=offset, cap=cap)
+        ids, total = _sqlite_search(
+            cursor, _SqliteQuery(words), limit=limit, offset=offset, cap=cap
+        )
+    by_id = {p.pk: p for p in Plugin.objects.for_listing().filter(pk__in=ids).order_by()}
+    return [by_id[i] for i in ids if i in by_id], total
+
+
+def search_plugin_ids(query: str, *, limit: int = 20, offset: int = 0) -> tuple[list[int], int]:
+    """The ids of one page of matches, best first, and the count (as ``search_page``)."""
+    plugins, total = search_page(query, limit=limit, offset=offset)
+    return [plugin.pk for plugin in plugins], total
 
 
 def _sqlite_search(
@@ -201,6 +216,7 @@ class _SqliteQuery:
 # - Many name matches: the page is the best of them, and nothing else is read.
 # - Few matches in all: count them and rank them all (tier, then score) in one pass.
 # - Else: the name tier, then keywords, then the rest, each only if the page reaches it.
+# The page's plugins are joined in, so a search is one round trip in all.
 _TSQUERY = "to_tsquery('simple', %(query)s)"
 # A short prefix such as "re" matches much of the index: looking it up costs more than
 # checking it on the rows that the longer words found. So the index gets the words of at
@@ -239,50 +255,134 @@ WITH named AS MATERIALIZED (
         AND NOT name_doc @@ {_TSQUERY}
 ), keyworded_count AS MATERIALIZED (
     SELECT count(*) AS n FROM keyworded
-)
-SELECT NULL, NULL, CASE WHEN {_MANY_NAMED} THEN %(cap)s + 1 ELSE {_MATCHED} END
+), page (tier, score, plugin_id, total) AS (
+SELECT NULL, NULL, NULL, CASE WHEN {_MANY_NAMED} THEN %(cap)s + 1 ELSE {_MATCHED} END
 UNION ALL
-SELECT * FROM (
+SELECT *, NULL FROM (
     SELECT 0, score, plugin_id FROM named WHERE {_MANY_NAMED} OR {_MANY_MATCHED}
     ORDER BY score DESC, plugin_id LIMIT %(limit)s OFFSET %(offset)s
 ) name_tier
 UNION ALL
-SELECT * FROM (
+SELECT *, NULL FROM (
     SELECT tier, score, plugin_id FROM matched WHERE NOT {_MANY_NAMED} AND NOT {_MANY_MATCHED}
     ORDER BY tier, score DESC, plugin_id LIMIT %(limit)s OFFSET %(offset)s
 ) every_tier
 UNION ALL
-SELECT * FROM (
+SELECT *, NULL FROM (
     SELECT 1, score, plugin_id FROM keyworded WHERE {_NEEDS_KEYWORDS}
     ORDER BY score DESC, plugin_id LIMIT %(limit)s
     OFFSET CASE WHEN {_NEEDS_KEYWORDS} THEN GREATEST(0, %(offset)s - {_NAMED}) ELSE 0 END
 ) keyword_tier
 UNION ALL
-SELECT * FROM (
+SELECT *, NULL FROM (
     SELECT 2, score, plugin_id FROM matched WHERE tier = 2 AND {_NEEDS_OTHERS}
     ORDER BY score DESC, plugin_id LIMIT %(limit)s
     OFFSET CASE WHEN {_NEEDS_OTHERS}
         THEN GREATEST(0, %(offset)s - {_NAMED} - {_KEYWORDED}) ELSE 0 END
 ) other_tier
+)
+SELECT page.tier, page.score, page.plugin_id, page.total, {{columns}} FROM page
+LEFT JOIN ({Plugin._meta.db_table} p
+    JOIN {PluginVersion._meta.db_table} v ON v.id = p.latest_id
+    LEFT JOIN {{user_table}} u ON u.{{user_pk}} = p.owner_id
+) ON p.id = page.plugin_id
 """
 
 
 def _postgres_search(
     cursor: CursorWrapper, words: list[str], *, limit: int, offset: int, cap: int
-) -> tuple[list[int], int]:
+) -> tuple[list[Plugin], int]:
+    listing = _listing(connection.alias)
     query = " & ".join(f"{w}:*" for w in words)
     anchor = " & ".join(f"{w}:*" for w in words if len(w) >= ANCHOR_LENGTH) or query
     cursor.execute(
-        POSTGRES_SEARCH,
+        listing.statement,
         {"query": query, "anchor": anchor, "cap": cap, "limit": limit, "offset": offset},
     )
     rows = cursor.fetchall()
-    total = next(int(count) for tier, _, count in rows if tier is None)
+    total = next(int(row[3]) for row in rows if row[0] is None)
     # UNION ALL promises no order: sort as the parts did (each part has its tier).
-    ranked = sorted(
-        (tier, -score, plugin_id) for tier, score, plugin_id in rows if tier is not None
-    )
-    return [plugin_id for _, _, plugin_id in ranked[:limit]], total
+    ranked = sorted((row for row in rows if row[0] is not None), key=lambda r: (r[0], -r[1], r[2]))
+    page = [listing.plugin(row[4:]) for row in ranked[:limit]]
+    return [plugin for plugin in page if plugin is not None], total
+
+
+class _Listing:
+    """A result card's columns (LISTING_FIELDS) read by the search statement, as models.
+
+    The same rows as ``Plugin.objects.for_listing()`` without a second round trip: made by
+    ``Model.from_db`` with the fields' own converters, so other fields stay deferred.
+    """
+
+    def __init__(self) -> None:
+        user_model: type[Model] = get_user_model()
+        self.parts = [
+            _ListingPart(Plugin, "p", None),
+            _ListingPart(PluginVersion, "v", "latest"),
+            _ListingPart(user_model, "u", "owner"),
+        ]
+        quote = connection.ops.quote_name
+        columns = ", ".join(
+            f"{part.alias}.{quote(str(field.column))}"
+            for part in self.parts
+            for field in part.fields
+        )
+        self.statement = POSTGRES_SEARCH.format(
+            columns=columns,
+            user_table=quote(user_model._meta.db_table),
+            user_pk=quote(str(user_model._meta.pk.column)),
+        )
+
+    def plugin(self, values: Sequence[Any]) -> Plugin | None:
+        """The plugin of one row, or None if it vanished after the index saw it."""
+        made: list[Any] = []
+        for part in self.parts:
+            row, values = values[: len(part.fields)], values[len(part.fields) :]
+            made.append(None if row[0] is None else part.make(row))
+        plugin, latest, owner = made
+        if plugin is None or latest is None:
+            return None
+        plugin.latest, plugin.owner = latest, owner
+        return cast(Plugin, plugin)
+
+
+class _ListingPart:
+    """The columns of one model (reached from a plugin through ``via``) and how to load them."""
+
+    def __init__(self, model: type[Model], alias: str, via: str | None) -> None:
+        names = [
+            name.split("__", 1)[1] if via else name
+            for name in LISTING_FIELDS
+            if (name.split("__", 1)[0] if "__" in name else None) == via
+        ]
+        self.model, self.alias = model, alias
+        self.fields = [
+            cast("Field[Any, Any]", model._meta.get_field(name))
+            for name in [model._meta.pk.name, *(["owner", "latest"] if via is None else []), *names]
+        ]
+        self.converters = []
+        for field in self.fields:
+            col = field.get_col(alias)
+            steps = [*connection.ops.get_db_converters(col), *field.get_db_converters(connection)]
+            self.converters.append((col, steps))
+        # from_db() takes the loaded values in the model's field order.
+        order = {field.attname: i for i, field in enumerate(self.fields)}
+        self.attnames = [f.attname for f in model._meta.concrete_fields if f.attname in order]
+        self.positions = [order[name] for name in self.attnames]
+
+    def make(self, row: Sequence[Any]) -> Model:
+        values = list(row)
+        for i, (col, steps) in enumerate(self.converters):
+            for convert in steps:
+                values[i] = convert(values[i], col, connection)
+        return self.model.from_db(
+            connection.alias, self.attnames, [values[i] for i in self.positions]
+        )
+
+
+@cache
+def _listing(alias: str) -> _Listing:
+    return _Listing()
 
 
 def remove_orphans(using: str = "default") -> None:

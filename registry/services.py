@@ -178,9 +178,8 @@ class RegistryService:
 
     def search_page(self, query: str, *, limit: int = 20, offset: int = 0) -> SearchPage:
         """One page of matches as plugin rows for listing (without their code)."""
-        ids, total = search_index.search_plugin_ids(query, limit=limit, offset=offset)
-        by_id = {p.pk: p for p in Plugin.objects.for_listing().filter(pk__in=ids).order_by()}
-        return SearchPage(plugins=[by_id[i] for i in ids if i in by_id], total=total)
+        plugins, total = search_index.search_page(query, limit=limit, offset=offset)
+        return SearchPage(plugins=plugins, total=total)
 
     def remove_version(self, name: str, version: str) -> bool:
         parsed = parse_version(version)

@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -5,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from registry import search
 from registry.models import Plugin
 from registry.services import RegistryService
-from tests.factories import make_manifest
+from tests.factories import make_manifest, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -121,9 +123,10 @@ def test_a_search_is_one_statement_on_postgresql(
     for cap, limit, offset in [(1000, 4, 6), (3, 1, 0), (6, 4, 6)]:
         monkeypatch.setattr(search, "COUNT_CAP", cap)
         with CaptureQueriesContext(connection) as queries:
-            ids, _ = search.search_plugin_ids("pix", limit=limit, offset=offset)
-        assert ids == tiered[offset : offset + limit]
-        assert len(queries) == 1
+            plugins, _ = search.search_page("pix", limit=limit, offset=offset)
+            assert [p.latest.version for p in plugins if p.latest] == ["1.0.0"] * limit
+        assert [p.pk for p in plugins] == tiered[offset : offset + limit]
+        assert len(queries) == 1  # the ranking, the count and the plugins' rows
 
 
 def test_a_short_word_still_narrows_a_search_with_a_longer_one() -> None:
@@ -135,3 +138,25 @@ def test_a_short_word_still_narrows_a_search_with_a_longer_one() -> None:
     assert names(registry.search("pixel dr")) == ["drawer", "pixel-art"]
     assert names(registry.search("dr pixel")) == ["drawer", "pixel-art"]
     assert names(registry.search("pixel dr xyz")) == []
+
+
+def test_results_carry_what_a_card_shows(django_assert_num_queries: Any) -> None:
+    registry = RegistryService()
+    owner = make_user("ada")
+    registry.add(make_manifest("gallery", keywords=["photos", "albums"], author="Ada"), owner)
+    registry.add(make_manifest("gallery-lite", description="A smaller gallery."))
+    plugins, total = search.search_page("gallery")
+    assert total == 2
+
+    def card(plugin: Plugin) -> tuple[Any, ...]:
+        latest = plugin.latest
+        assert latest is not None
+        owner = plugin.owner.username if plugin.owner else None
+        shown = (plugin.pk, plugin.display_name, plugin.canonical_name, plugin.updated_at)
+        return (*shown, latest.version, latest.description, latest.keywords, latest.author, owner)
+
+    expected = sorted(card(p) for p in Plugin.objects.for_listing())
+    with django_assert_num_queries(0):
+        assert sorted(card(p) for p in plugins) == expected
+    # Fields a card does not show are still there, loaded on use.
+    assert plugins[0].latest is not None and plugins[0].latest.entry_point == "result = 1 + 1"
