@@ -152,9 +152,9 @@ def test_reindex_rebuilds_search_and_edge_indexes(market: Marketplace) -> None:
     from registry import search
 
     DependencyEdge.objects.all().delete()
-    table = search.POSTGRES_TABLE if connection.vendor == "postgresql" else search.SQLITE_TABLE
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - a module constant
+        for table, _ in search.index_tables(connection.vendor):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - a module constant
     assert selectors.dependents("base") == [] and market.registry.search("mid") == []
     out = StringIO()
     call_command("reindex", stdout=out)

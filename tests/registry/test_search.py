@@ -160,3 +160,24 @@ def test_results_carry_what_a_card_shows(django_assert_num_queries: Any) -> None
         assert sorted(card(p) for p in plugins) == expected
     # Fields a card does not show are still there, loaded on use.
     assert plugins[0].latest is not None and plugins[0].latest.entry_point == "result = 1 + 1"
+
+
+def test_every_index_table_follows_publish_and_remove() -> None:
+    registry = RegistryService()
+    registry.add(make_manifest("zebra-tool"))
+    plugin_id = Plugin.objects.get(canonical_name="zebra-tool").pk
+
+    def rows() -> list[int]:
+        with connection.cursor() as cursor:
+            counts = []
+            for table, key in search.index_tables(connection.vendor):
+                cursor.execute(f"SELECT count(*) FROM {table} WHERE {key} = %s", [plugin_id])  # noqa: S608
+                counts.append(cursor.fetchone()[0])
+        return counts
+
+    assert rows() == [1] * len(search.index_tables(connection.vendor))
+    registry.add(make_manifest("zebra-tool", "2.0.0"))
+    assert rows() == [1] * len(search.index_tables(connection.vendor))
+    registry.remove_version("zebra-tool", "2.0.0")
+    registry.remove_version("zebra-tool", "1.0.0")
+    assert rows() == [0] * len(search.index_tables(connection.vendor))
