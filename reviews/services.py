@@ -418,6 +418,14 @@ class ReviewService:
             reviews = reviews.visible()
         return [to_value(r) for r in reviews.select_related("user").newest_first()]
 
+    def for_plugin_page(
+        self, plugin_name: str, *, offset: int, limit: int
+    ) -> tuple[list[ReviewValue], int]:
+        """One page of a plugin's visible reviews, newest first, and how many there are."""
+        reviews = Review.objects.for_plugin(plugin_name).visible()
+        page = reviews.select_related("user").newest_first()[offset : offset + limit]
+        return [to_value(r) for r in page], reviews.count()
+
     def by_user(self, user: Any) -> list[ReviewValue]:
         """Every review the user wrote, hidden ones included (``flagged`` says so)."""
         reviewer = _lookup_user(user)

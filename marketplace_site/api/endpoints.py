@@ -271,14 +271,16 @@ def review_list(
 ) -> ReviewListOut:
     marketplace = _marketplace()
     plugin = _plugin_or_404(marketplace, name)
-    reviews = marketplace.reviews.for_plugin(plugin.canonical_name)
+    reviews, count = marketplace.reviews.for_plugin_page(
+        plugin.canonical_name, offset=offset, limit=limit
+    )
     return ReviewListOut(
         plugin=plugin.display_name,
         average_rating=marketplace.reviews.average_rating(plugin.canonical_name),
-        count=len(reviews),
+        count=count,
         offset=offset,
         limit=limit,
-        items=[ReviewOut.of(review) for review in reviews[offset : offset + limit]],
+        items=[ReviewOut.of(review) for review in reviews],
     )
 
 

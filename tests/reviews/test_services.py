@@ -146,6 +146,17 @@ def test_for_plugin_is_newest_first_and_per_plugin(service: ReviewService) -> No
     assert [r.plugin_name for r in service.for_plugin("other")] == ["other"]
 
 
+def test_a_page_of_a_plugins_reviews_is_a_slice_of_all(service: ReviewService) -> None:
+    for name in "abcdef":
+        service.add_review("p", name, 4)
+    service.flag(service.for_plugin("p")[0].id, "spam")  # hidden: neither listed nor counted
+    everything = [r.user for r in service.for_plugin("p")]
+    assert everything == ["e", "d", "c", "b", "a"]
+    for offset in range(6):
+        page, count = service.for_plugin_page("p", offset=offset, limit=2)
+        assert [r.user for r in page] == everything[offset : offset + 2] and count == 5
+
+
 def test_by_user_is_newest_first_and_includes_hidden(service: ReviewService) -> None:
     first = service.add_review("one", "alice", 5)
     service.add_review("two", "alice", 4)
