@@ -19,6 +19,7 @@ from marketplace_site.api.errors import ApiError, ErrorOut, install_error_handle
 from marketplace_site.api.parser import LimitedJSONParser, check_body_size
 
 if TYPE_CHECKING:
+    from ninja.openapi.schema import OpenAPISchema
     from ninja.operation import Operation
 
 DESCRIPTION = """\
@@ -74,6 +75,12 @@ def api_index(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     )
 
 
+RETRY_AFTER_HEADER = {
+    "description": "Seconds until the rate limit's window ends and requests count again.",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
 def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     return _error(404, "not_found", f"There is no API endpoint at {request.path}.")
 
@@ -81,6 +88,18 @@ def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
 class MarketplaceApi(NinjaAPI):
     def get_openapi_operation_id(self, operation: "Operation") -> str:
         return operation.view_func.__name__
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> "OpenAPISchema":
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        # ninja has no way to declare a response header; a 429 always carries this one.
+        for item in schema["paths"].values():
+            for operation in item.values():
+                limited = operation.get("responses", {}).get(429)
+                if limited is not None:
+                    limited["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
+        return schema
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         patterns: list[URLResolver | URLPattern] = []

@@ -76,3 +76,18 @@ def test_the_docs_page_is_self_hosted(client: Client) -> None:
     assert "javascript" in asset["Content-Type"]
     assert "SwaggerUIBundle" in b"".join(asset.streaming_content).decode()
     asset.close()
+
+
+def test_a_rate_limited_answer_documents_retry_after(schema: dict[str, Any]) -> None:
+    limited = [
+        operation["operationId"]
+        for item in schema["paths"].values()
+        for operation in item.values()
+        if "429" in operation["responses"]
+    ]
+    assert {"plugin_publish", "review_add", "install_plan", "install_run"} <= set(limited)
+    for item in schema["paths"].values():
+        for operation in item.values():
+            if "429" in operation["responses"]:
+                header = operation["responses"]["429"]["headers"]["Retry-After"]
+                assert header["schema"]["type"] == "integer"
