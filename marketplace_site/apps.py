@@ -5,8 +5,8 @@ from django.db.models.signals import post_migrate
 
 
 def create_cache_tables(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
-    """``migrate`` also makes the database cache's table (the rate limits' counters), so a
-    site set up with ``migrate`` alone works; ``createcachetable`` skips an existing table."""
+    """``migrate`` also makes the database cache's table (the visitor page cache), so a site
+    set up with ``migrate`` alone works; ``createcachetable`` skips an existing table."""
     from django.core.management import call_command
 
     call_command("createcachetable", database=using, verbosity=0)

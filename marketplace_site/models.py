@@ -1,4 +1,4 @@
-"""The site's own tables: per-user API tokens for the JSON API (``marketplace_site.api``)."""
+"""The site's own tables: API tokens for the JSON API, and the rate limits' counters."""
 
 from django.conf import settings
 from django.db import models
@@ -56,3 +56,18 @@ class ApiToken(models.Model):
     @property
     def display_prefix(self) -> str:
         return f"mp_{self.prefix}_…"
+
+
+class RateCounter(models.Model):
+    """How many requests of one action one client made in one rate-limit window.
+
+    A row per (action, client, window start), counted with an UPDATE of ``count + 1`` so that
+    simultaneous requests each add one; rows go once their window has ended.
+    """
+
+    key = models.CharField(max_length=255, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    window_ends = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -1,21 +1,26 @@
-"""Per-user rate limits: a fixed-window counter in Django's cache.
+"""Per-user rate limits: a fixed-window counter in the database.
 
 ``settings.RATE_LIMITS`` maps an action ("publish", "review", ...) to (requests, window in
 seconds). A request counts against its user, or against its client address when anonymous.
-The counter for a window is one cache key, made with ``cache.add`` and counted with
-``cache.incr``; it expires with its window. With the database cache every worker shares it.
+The counter for a window is a database row (``RateCounter``) that every worker shares. It is
+counted with an UPDATE of ``count + 1`` and read back in the same transaction, so requests
+that arrive together are each counted: a cache's get-then-set ``incr`` could lose one.
 """
 
 import functools
 import math
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from marketplace_site.models import RateCounter
 
 ViewFunc = Callable[..., HttpResponse]
 
@@ -77,16 +82,24 @@ def rate_limit_take(*, action: str, who: str) -> None:
         return
     now = _now()
     start = int(now // window) * window
-    key = f"ratelimit:{action}:{who}:{start}"
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired or evicted between add and incr
-        cache.set(key, 1, timeout=window + 1)
-        used = 1
+    used = _count(f"{action}:{who}:{start}", window_ends=start + window)
     if used > limit:
         retry_after = max(1, math.ceil(start + window - now))
         raise RateLimited(action=action, limit=limit, window=window, retry_after=retry_after)
+
+
+def _count(key: str, *, window_ends: float) -> int:
+    """Add one to the window's counter and return the new count."""
+    counters = RateCounter.objects.filter(key=key)
+    with transaction.atomic():
+        _, created = RateCounter.objects.get_or_create(
+            key=key, defaults={"window_ends": datetime.fromtimestamp(window_ends, tz=UTC)}
+        )
+        counters.update(count=F("count") + 1)
+        used = counters.values_list("count", flat=True).get()
+    if created:  # a new window: forget the ones that have ended
+        RateCounter.objects.filter(window_ends__lt=datetime.fromtimestamp(_now(), tz=UTC)).delete()
+    return used
 
 
 def check_request(request: HttpRequest, action: str) -> None:

@@ -1,16 +1,19 @@
 """Per-user rate limits on publish, review, report and install, on the pages and the API."""
 
 import json
+import threading
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from marketplace_site import ratelimit
 from marketplace_site.api.tokens import api_token_create
 from marketplace_site.marketplace import create_marketplace
+from marketplace_site.models import RateCounter
 from registry.models import PluginVersion
 from reviews.models import OwnerReply, Report, Review
 from sandbox.models import SandboxRun
@@ -207,3 +210,37 @@ def test_limits_can_be_turned_off(settings: Any, author_client: Client) -> None:
     for version in ("1.0.0", "1.0.1", "1.0.2"):
         response = author_client.post(reverse("publish"), {"manifest_text": manifest_text(version)})
         assert response.status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_that_arrive_together_are_each_counted(settings: Any) -> None:
+    settings.RATE_LIMITS = {"publish": (5, 3600)}
+    arrivals = 12
+    together = threading.Barrier(arrivals)
+    outcomes: list[str] = []
+
+    def take() -> None:
+        try:
+            together.wait()
+            ratelimit.rate_limit_take(action="publish", who="user:race")
+            outcomes.append("allowed")
+        except ratelimit.RateLimited:
+            outcomes.append("limited")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take) for _ in range(arrivals)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["allowed"] * 5 + ["limited"] * 7
+    assert RateCounter.objects.get().count == arrivals
+
+
+def test_a_new_window_forgets_the_ended_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ratelimit, "_now", lambda: 10_000.0)
+    ratelimit.rate_limit_take(action="publish", who="user:1")
+    monkeypatch.setattr(ratelimit, "_now", lambda: 10_000.0 + 3600)
+    ratelimit.rate_limit_take(action="publish", who="user:1")
+    assert [c.count for c in RateCounter.objects.all()] == [1]
