@@ -92,12 +92,14 @@ def _count(key: str, *, window_ends: float) -> int:
     """Add one to the window's counter and return the new count."""
     counters = RateCounter.objects.filter(key=key)
     with transaction.atomic():
-        _, created = RateCounter.objects.get_or_create(
-            key=key, defaults={"window_ends": datetime.fromtimestamp(window_ends, tz=UTC)}
+        # INSERT ... ON CONFLICT DO NOTHING: the first request of a window makes the row.
+        ends = datetime.fromtimestamp(window_ends, tz=UTC)
+        RateCounter.objects.bulk_create(
+            [RateCounter(key=key, window_ends=ends)], ignore_conflicts=True
         )
         counters.update(count=F("count") + 1)
         used = counters.values_list("count", flat=True).get()
-    if created:  # a new window: forget the ones that have ended
+    if used == 1:  # a new window: forget the ones that have ended
         RateCounter.objects.filter(window_ends__lt=datetime.fromtimestamp(_now(), tz=UTC)).delete()
     return used
 
