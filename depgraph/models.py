@@ -6,10 +6,6 @@ from marketplace_site.types import CONSTRAINT_MAX_LENGTH, NAME_MAX_LENGTH, canon
 
 
 class DependencyEdgeQuerySet(models.QuerySet["DependencyEdge"]):
-    def of_plugin(self, name: str) -> "DependencyEdgeQuerySet":
-        """The edges declared by any version of ``name``."""
-        return self.filter(plugin_name=canonical_name(name))
-
     def depending_on(self, name: str) -> "DependencyEdgeQuerySet":
         """The edges that point at ``name``: its reverse dependencies."""
         return self.filter(dependency_name=canonical_name(name))

@@ -33,10 +33,6 @@ class TreeRow:
     def open(self) -> bool:
         return self.depth < OPEN_DEPTH
 
-    @property
-    def indent(self) -> range:
-        return range(self.depth)
-
 
 @dataclass(frozen=True)
 class TreeLayout:

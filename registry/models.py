@@ -70,9 +70,6 @@ class Plugin(models.Model):
 
 
 class PluginVersionQuerySet(models.QuerySet["PluginVersion"]):
-    def by_precedence(self) -> "PluginVersionQuerySet":
-        return self.order_by("precedence")
-
     def newest_first(self) -> "PluginVersionQuerySet":
         return self.order_by("-precedence")
 

@@ -129,24 +129,35 @@ def search_page(query: str, *, limit: int = 20, offset: int = 0) -> tuple[list[P
 
     The count stops at ``count_cap() + 1``, so a larger number means "more than that".
     """
+    if connection.vendor != "postgresql":
+        ids, total = search_plugin_ids(query, limit=limit, offset=offset)
+        by_id = {p.pk: p for p in Plugin.objects.for_listing().filter(pk__in=ids).order_by()}
+        return [by_id[i] for i in ids if i in by_id], total
     words = query_words(query)
     if not words or limit <= 0:
         return [], 0
-    cap = count_cap(limit=limit, offset=offset)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            return _postgres_search(cursor, words, limit=limit, offset=offset, cap=cap)
-        ids, total = _sqlite_search(
-            cursor, _SqliteQuery(words), limit=limit, offset=offset, cap=cap
+        return _postgres_search(
+            cursor, words, limit=limit, offset=offset, cap=count_cap(limit=limit, offset=offset)
         )
-    by_id = {p.pk: p for p in Plugin.objects.for_listing().filter(pk__in=ids).order_by()}
-    return [by_id[i] for i in ids if i in by_id], total
 
 
 def search_plugin_ids(query: str, *, limit: int = 20, offset: int = 0) -> tuple[list[int], int]:
     """The ids of one page of matches, best first, and the count (as ``search_page``)."""
-    plugins, total = search_page(query, limit=limit, offset=offset)
-    return [plugin.pk for plugin in plugins], total
+    if connection.vendor == "postgresql":  # one statement reads ids and rows alike
+        plugins, total = search_page(query, limit=limit, offset=offset)
+        return [plugin.pk for plugin in plugins], total
+    words = query_words(query)
+    if not words or limit <= 0:
+        return [], 0
+    with connection.cursor() as cursor:
+        return _sqlite_search(
+            cursor,
+            _SqliteQuery(words),
+            limit=limit,
+            offset=offset,
+            cap=count_cap(limit=limit, offset=offset),
+        )
 
 
 def _sqlite_search(
@@ -307,7 +318,7 @@ LEFT JOIN ({Plugin._meta.db_table} p
 def _postgres_search(
     cursor: CursorWrapper, words: list[str], *, limit: int, offset: int, cap: int
 ) -> tuple[list[Plugin], int]:
-    listing = _listing(connection.alias)
+    listing = _listing()
     query = " & ".join(f"{w}:*" for w in words)
     anchor = " & ".join(f"{w}:*" for w in words if len(w) >= ANCHOR_LENGTH) or query
     cursor.execute(
@@ -396,7 +407,7 @@ class _ListingPart:
 
 
 @cache
-def _listing(alias: str) -> _Listing:
+def _listing() -> _Listing:
     return _Listing()
 
 

@@ -26,6 +26,7 @@ from reviews.models import (
     OwnerReply,
     Report,
     Review,
+    ReviewQuerySet,
 )
 from reviews.selectors import rating_summary
 
@@ -389,6 +390,13 @@ def report_create(*, review: Review, reporter: Any, reason: str, text: str = "")
         raise AlreadyReported() from error
 
 
+def _plugin_reviews(plugin_name: str, include_flagged: bool) -> ReviewQuerySet:
+    reviews = Review.objects.for_plugin(plugin_name)
+    if not include_flagged:
+        reviews = reviews.visible()
+    return reviews.select_related("user").newest_first()
+
+
 # --------------------------------------------------------------------------- contract
 
 
@@ -413,18 +421,14 @@ class ReviewService:
         return rating_summary(plugin_name=plugin_name).average
 
     def for_plugin(self, plugin_name: str, include_flagged: bool = False) -> list[ReviewValue]:
-        reviews = Review.objects.for_plugin(plugin_name)
-        if not include_flagged:
-            reviews = reviews.visible()
-        return [to_value(r) for r in reviews.select_related("user").newest_first()]
+        return [to_value(r) for r in _plugin_reviews(plugin_name, include_flagged)]
 
     def for_plugin_page(
         self, plugin_name: str, *, offset: int, limit: int
     ) -> tuple[list[ReviewValue], int]:
         """One page of a plugin's visible reviews, newest first, and how many there are."""
-        reviews = Review.objects.for_plugin(plugin_name).visible()
-        page = reviews.select_related("user").newest_first()[offset : offset + limit]
-        return [to_value(r) for r in page], reviews.count()
+        reviews = _plugin_reviews(plugin_name, include_flagged=False)
+        return [to_value(r) for r in reviews[offset : offset + limit]], reviews.count()
 
     def by_user(self, user: Any) -> list[ReviewValue]:
         """Every review the user wrote, hidden ones included (``flagged`` says so)."""
