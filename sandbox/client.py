@@ -29,11 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FRAME = struct.Struct("!II")
-REQUEST = struct.Struct("!II")  # timeout_ms, memory_mb; as sandbox.zygote.REQUEST
-FD_SIZE = struct.calcsize("i")
+from sandbox.wire import FD_SIZE, FRAME, REQUEST
+
 MAX_IDLE_SPARES = 8
-ZYGOTE_SCRIPT = Path(__file__).with_name("zygote.py")
+ZYGOTE_SCRIPT = Path(__file__).with_name("zygote") / "__main__.py"
 START_TIMEOUT_S = 15.0
 # After asking the zygote to kill a run, how long to wait for its status before treating
 # the zygote as wedged and restarting it.
@@ -173,8 +172,6 @@ class ZygoteClient:
             actions[-1] = (os.POSIX_SPAWN_DUP2, 4, 3)
         return os.posix_spawn(sys.executable, args, env, file_actions=actions, setsid=True)
 
-    # ---- the control socket
-
     def _fill(self, count: int) -> None:
         """Read until ``count`` bytes are buffered, keeping any fds that come along."""
         while len(self._inbuf) < count:
@@ -249,8 +246,6 @@ class ZygoteClient:
                 )
             if time.monotonic() >= deadline:
                 raise ZygoteUnavailable("no sandbox process became ready in time")
-
-    # ---- runs
 
     def run(self, payload: bytes, *, timeout_ms: int, memory_mb: int) -> RunOutcome:
         """Run one request; returns within about timeout_ms (never hangs)."""
@@ -364,8 +359,6 @@ class ZygoteClient:
             self._spares_ready.notify_all()
         for spare in spares:
             spare.close()
-
-    # ---- lifetime
 
     def alive(self) -> bool:
         return self.dead is None and self.owner_pid == os.getpid()

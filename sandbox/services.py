@@ -22,12 +22,14 @@ from django.conf import settings
 from django.db import models
 
 from marketplace_site.types import SandboxResult, canonical_name
-from sandbox import isolation
+from sandbox import isolation, wire
 from sandbox.client import ZYGOTE_SCRIPT, RunOutcome, ZygoteClient, ZygoteUnavailable
 from sandbox.isolation import IsolationReport
 from sandbox.models import SandboxRun
+from sandbox.results import MalformedResult, output_json, parse_document
 from sandbox.seccomp_filter import compile_filter
 from sandbox.selectors import install_counts
+from sandbox.zygote.protocol import out_of_memory
 
 __all__ = [
     "RESULT_CAP",
@@ -201,7 +203,7 @@ class SandboxService:
                 if attempt:
                     return _failure(f"SandboxUnavailable: {exc}")
                 continue
-            return self._result(outcome, timeout_ms)
+            return self._result(outcome, timeout_ms, memory_limit_mb)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _payload(
@@ -231,7 +233,7 @@ class SandboxService:
             )
         return ('{"code": ' + json.dumps(code) + ', "context": ' + context_json + "}").encode()
 
-    def _result(self, outcome: RunOutcome, timeout_ms: int) -> SandboxResult:
+    def _result(self, outcome: RunOutcome, timeout_ms: int, memory_mb: int) -> SandboxResult:
         status = outcome.status
         duration = outcome.wall_ms
         memory = int(status.get("maxrss_kb") or 0) * 1024
@@ -259,29 +261,31 @@ class SandboxService:
             return failed(
                 f"ResultTooLarge: the result is larger than {_format_cap(self.result_cap)}"
             )
-        document = _parse(outcome.data)
-        if document is None:
+        if status.get("exit") == wire.OUT_OF_MEMORY:
+            return failed(out_of_memory(memory_mb))
+        if not outcome.data:
             if sig is not None:
                 return failed(f"Killed: the run was killed by {_signal_name(sig)}")
             return failed(
                 f"SandboxError: the run ended without a result (exit status {status.get('exit')})"
             )
-        if "setup_error" in document:
-            return failed(f"SandboxError: isolation setup failed: {document['setup_error']}")
-        stdout = document.get("stdout")
-        stdout = stdout if isinstance(stdout, str) else ""
-        encoded = stdout.encode("utf-8", "replace")
-        truncated = bool(document.get("stdout_truncated")) or len(encoded) > self.stdout_cap
-        if truncated:
+        try:
+            document = parse_document(outcome.data, result_cap=self.result_cap)
+        except MalformedResult as exc:
+            if sig is not None:  # cut off while writing it
+                return failed(f"Killed: the run was killed by {_signal_name(sig)}")
+            return failed(f"SandboxError: the run wrote a malformed result ({exc})")
+        stdout = document.stdout
+        encoded = stdout.encode("utf-8")
+        if document.stdout_truncated or len(encoded) > self.stdout_cap:
             stdout = encoded[: self.stdout_cap].decode("utf-8", "ignore")
             stdout += f"\n… [stdout truncated at {_format_cap(self.stdout_cap)}]"
-        error = document.get("error")
-        ok = document.get("ok") is True and error is None
+        ok = document.ok and document.error is None
         return SandboxResult(
             success=ok,
-            output=document.get("output") if ok else None,
+            output=document.output if ok else None,
             stdout=stdout,
-            error=None if ok else str(error or "SandboxError: no result")[:EXCERPT_CHARS],
+            error=None if ok else (document.error or "SandboxError: no result")[:EXCERPT_CHARS],
             duration_ms=round(duration, 3),
             memory_bytes=memory,
             timed_out=False,
@@ -315,7 +319,7 @@ class SandboxService:
             status={"exit": process.returncode},
             wall_ms=(time.monotonic() - started) * 1000,
         )
-        return self._result(outcome, timeout_ms)
+        return self._result(outcome, timeout_ms, memory_mb)
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
@@ -325,25 +329,11 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
-def _parse(data: bytes) -> dict[str, Any] | None:
-    """The child's result document; it is untrusted, so anything odd is None."""
-    if not data:
-        return None
-    try:
-        document = json.loads(data)
-    except (ValueError, RecursionError):
-        return None
-    return document if isinstance(document, dict) else None
-
-
 def _signal_name(number: object) -> str:
     try:
         return signal.Signals(int(number)).name  # type: ignore[call-overload]
     except (ValueError, TypeError):
         return f"signal {number}"
-
-
-# --------------------------------------------------------------------------- recording
 
 
 def _storable(text: str) -> str:
@@ -356,7 +346,7 @@ def record_run(
 ) -> SandboxRun:
     """Store one run made through the site."""
     owner: Any = user if isinstance(user, models.Model) and user.pk is not None else None
-    output = "" if result.output is None else json.dumps(result.output, ensure_ascii=False)
+    output = "" if result.output is None else output_json(result.output)
     return SandboxRun.objects.create(
         plugin_name=canonical_name(plugin_name),
         version=version,

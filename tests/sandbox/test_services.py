@@ -161,7 +161,8 @@ def test_duration_and_memory_are_measured(sandbox: SandboxService) -> None:
 
 def test_memory_limit_is_per_run(sandbox: SandboxService) -> None:
     code = "b = bytearray(200 * 1024 * 1024)\nlen(b)"
-    assert sandbox.run(code, memory_limit_mb=128).error == "MemoryError"
+    error = "MemoryError: the run ran out of memory (limit 128 MB)"
+    assert sandbox.run(code, memory_limit_mb=128).error == error
     assert sandbox.run(code, memory_limit_mb=512).output == 200 * 1024 * 1024
 
 
