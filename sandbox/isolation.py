@@ -15,14 +15,14 @@ DESCRIPTIONS: dict[str, str] = {
     "net": "network namespace (no network at all)",
     "pivot_root": "mount namespace with a read-only Python-only root (host files invisible)",
     "pid": "PID namespace (no other process visible; the whole tree dies with the run)",
-    "ipc": "IPC namespace",
+    "ipc": "IPC namespace with no room for SysV IPC or POSIX message queues",
     "uts": "UTS namespace",
     "user": "user namespace",
-    "uid": "unprivileged uid/gid 65534",
+    "uid": "a uid and gid of its own per run (no run can limit, renice or signal another)",
     "caps": "no capabilities",
     "no_new_privs": "no_new_privs",
     "landlock": "Landlock (read-only Python files, no TCP, signals scoped)",
-    "seccomp": "seccomp filter (no sockets, exec, fork, kill, ptrace, mounts, namespaces)",
+    "seccomp": "seccomp allow-list (no sockets, exec, fork, signals, IPC, sync; others' pids)",
     "rlimits": "rlimits (memory, CPU, open files, file size, processes)",
 }
 # Without these a run is not what the design promises; each stops escapes on its own.

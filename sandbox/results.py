@@ -22,6 +22,7 @@ from sandbox.zygote.protocol import measure
 # converted here in pieces this long, within the process-wide limit.
 _PIECE = 4000
 _PIECE_BASE = 10**_PIECE
+_SAFE_BITS = 14_000  # fewer bits than any integer of 4,300 digits has
 
 
 class MalformedResult(ValueError):
@@ -78,7 +79,7 @@ def output_json(value: Any, indent: int | None = None) -> str:
     long_ints: list[int] = []
 
     def swap(item: Any) -> Any:
-        if type(item) is int and item.bit_length() > 4 * _PIECE:
+        if type(item) is int and item.bit_length() > _SAFE_BITS:
             long_ints.append(item)
             return f"{marker}{len(long_ints) - 1}"
         if isinstance(item, list):
@@ -112,7 +113,7 @@ def _check_output(output: Any, result_cap: int) -> int:
     """The output's approximate size; MalformedResult for what no honest run writes."""
     size = measure(output, max(result_cap, 1) * 2)
     if not isinstance(size, int):
-        raise MalformedResult(f"the output is not a JSON value ({size or 'unknown type'})")
+        raise MalformedResult(f"the output {size or 'is not a JSON value'}")
     if size > result_cap:
         return size
     pending = [output]

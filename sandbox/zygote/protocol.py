@@ -84,9 +84,9 @@ def describe_exception(exc: BaseException, memory_mb: int) -> str:
 def measure(value: object, limit: int) -> int | str | None:
     """The approximate encoded size of a plain JSON ``value``; None if it is not one.
 
-    A string instead says why the value cannot be a result (too deep, an integer with too
-    many digits). Walks iteratively and stops once past ``limit``, so a 100 MB value is
-    refused without being encoded.
+    A string instead says why the value cannot be a result ("nests ... deeper than 100
+    levels", "has an integer of more than 50000 digits"). Walks iteratively and stops once
+    past ``limit``, so a 100 MB value is refused without being encoded.
     """
     size = 0
     stack: list[tuple[Any, int]] = [(value, 0)]
@@ -98,7 +98,7 @@ def measure(value: object, limit: int) -> int | str | None:
         elif kind is int:
             bits = item.bit_length()
             if bits >= _TOO_MANY_BITS and abs(item) >= _TOO_MANY_DIGITS:
-                return f"an integer in it has more than {wire.MAX_INT_DIGITS} digits"
+                return f"has an integer of more than {wire.MAX_INT_DIGITS} digits"
             size += 1 + bits // 3
         elif kind is float:
             if not math.isfinite(item):
@@ -108,7 +108,7 @@ def measure(value: object, limit: int) -> int | str | None:
             size += len(item) + 2
         elif kind is list or kind is dict:
             if depth >= wire.MAX_RESULT_DEPTH:
-                return f"it nests lists and objects deeper than {wire.MAX_RESULT_DEPTH} levels"
+                return f"nests lists and objects deeper than {wire.MAX_RESULT_DEPTH} levels"
             size += 2 + len(item)
             if kind is list:
                 stack.extend((member, depth + 1) for member in item)
@@ -192,7 +192,7 @@ def encode_output(value: object, result_cap: int, memory_mb: int) -> tuple[str |
     try:
         size = measure(value, result_cap)
         if isinstance(size, str):
-            return None, f"UnrepresentableResult: {size}"
+            return None, f"UnrepresentableResult: the result {size}"
         if size is None:
             value = repr(value)
             size = len(value)
@@ -214,6 +214,8 @@ def run_request(payload: bytes, stdout_cap: int, result_cap: int, memory_mb: int
     sys.stdout = writer
     sys.stderr = CappedWriter(0)
     sys.stdin = io.StringIO("")
+    # The code converts integers as long as a result may hold (CPU time bounds the cost).
+    sys.set_int_max_str_digits(wire.MAX_INT_DIGITS)
     error: str | None
     try:
         request = json.loads(payload)

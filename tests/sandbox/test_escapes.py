@@ -232,7 +232,7 @@ def test_subclasses_walk_to_os_gains_nothing(sandbox: SandboxService, marker: Pa
 
 
 def test_ctypes_libc_gains_nothing(sandbox: SandboxService, marker: Path) -> None:
-    victim = subprocess.Popen(["sleep", "30"], user=65534)  # same uid as the runs
+    victim = subprocess.Popen(["sleep", "30"], user=65534)  # nobody, unprivileged
     try:
         code = (
             "import ctypes, os\n"
