@@ -1,16 +1,25 @@
 """Sandbox benchmark (run on demand, not collected by pytest).
 
-    .venv/bin/python tests/benchmarks/bench_sandbox.py [--runs 1000]
+    .venv/bin/python tests/benchmarks/bench_sandbox.py [--runs 1000] [--layers]
 
 Measures a trivial plugin (``result = 1 + 1``) run through SandboxService: latency p50/p95
 from one caller, throughput with 2 concurrent callers, and the wall time a 100 ms timeout
 takes; beside it, in the same process, ``subprocess.run([python, "-I", "-S", "-c", code])``
-as the baseline. Targets (issue 5): p50 <= 2 ms, >= 500 runs/s, 100 ms enforced in 150 ms.
+as the baseline. Targets (issues 5 and 13): p50 <= 2 ms (aim: 1 ms), >= 500 runs/s,
+100 ms enforced in 150 ms.
+
+``--layers`` adds the cost of each layer of issue 13, A/B in this one process: runs with
+every layer and with one layer off (interleaved in rounds, so the machine's noise hits
+every variant alike); the strict check of a result document against a plain
+``json.loads``; and, for the per-run isolation not chosen, what a fork costs with a fresh
+IPC or PID namespace of its own (root only).
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import json
 import os
 import statistics
 import subprocess
@@ -28,7 +37,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from sandbox.services import SandboxService  # noqa: E402
+from sandbox.results import parse_document  # noqa: E402
+from sandbox.services import RESULT_CAP, SandboxService  # noqa: E402
 
 CODE = "result = 1 + 1"
 
@@ -63,10 +73,83 @@ def throughput(run: Callable[[], object], count: int, callers: int) -> float:
     return per_caller * callers / (time.perf_counter() - started)
 
 
+# Variant -> layers switched off. "uid" off: every run shares uid 0 (no capabilities) instead
+# of a uid of its own; "seccomp" off: no allow-list at all.
+VARIANTS: dict[str, set[str]] = {
+    "every layer": set(),
+    "without the per-run uid": {"uid"},
+    "without seccomp": {"seccomp"},
+}
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWPID = 0x20000000
+
+
+def layer_costs(runs: int, rounds: int = 5) -> None:
+    services = {name: SandboxService(disable_layers=off) for name, off in VARIANTS.items()}
+    samples: dict[str, list[float]] = {name: [] for name in services}
+    for service in services.values():
+        latencies(lambda service=service: service.run(CODE), 50)  # warm up
+    for _ in range(rounds):
+        for name, service in services.items():
+            samples[name] += latencies(lambda service=service: service.run(CODE), runs // rounds)
+    print(f"{'layer A/B (interleaved)':34} {'p50 ms':>8} {'p95 ms':>8}")
+    for name, values in samples.items():
+        print(f"{name:34} {percentile(values, 0.5):8.3f} {percentile(values, 0.95):8.3f}")
+    print()
+
+
+def result_check_cost(count: int = 20000) -> None:
+    data = b'{"output": 2, "ok": true, "error": null, "stdout": "", "stdout_truncated": false}'
+    plain = latencies(lambda: json.loads(data), count)
+    strict = latencies(lambda: parse_document(data, result_cap=RESULT_CAP), count)
+    print(
+        f"result document: json.loads p50 {percentile(plain, 0.5) * 1000:.1f} us, "
+        f"strict check p50 {percentile(strict, 0.5) * 1000:.1f} us"
+    )
+
+
+def namespace_fork_cost(count: int = 300) -> None:
+    """What the rejected per-run isolations add to a fork: fork+exit+wait, A/B."""
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def forked(flag: int, inner_fork: bool) -> None:
+        pid = os.fork()
+        if pid == 0:
+            status = 0
+            if flag and libc.unshare(flag) != 0:
+                status = 1
+            elif inner_fork:  # a new PID namespace holds only the children forked after
+                child = os.fork()
+                if child == 0:
+                    os._exit(0)
+                os.waitpid(child, 0)
+            os._exit(status)
+        _, status = os.waitpid(pid, 0)
+        if status:
+            raise OSError("unshare refused (not root?)")
+
+    variants = {
+        "fork": (0, False),
+        "fork + IPC namespace": (CLONE_NEWIPC, False),
+        "fork + PID namespace + fork": (CLONE_NEWPID, True),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    try:
+        for _ in range(5):
+            for name, (flag, inner) in variants.items():
+                samples[name] += latencies(lambda f=flag, i=inner: forked(f, i), count // 5)
+    except OSError as exc:
+        print(f"namespace cost not measured: {exc}")
+        return
+    for name, values in samples.items():
+        print(f"{name:34} p50 {percentile(values, 0.5):.3f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--baseline-runs", type=int, default=200)
+    parser.add_argument("--layers", action="store_true", help="the cost of each layer, A/B")
     args = parser.parse_args()
 
     service = SandboxService()
@@ -119,6 +202,11 @@ def main() -> None:
     )
     print()
     print("targets: p50 <= 2 ms, >= 500 runs/s with 2 callers, 100 ms timeout within 150 ms")
+    if args.layers:
+        print()
+        layer_costs(args.runs)
+        result_check_cost()
+        namespace_fork_cost()
 
 
 if __name__ == "__main__":
