@@ -280,9 +280,10 @@ class ZygoteClient:
             os.close(read_fd)
             os.close(spare.status_fd)
             # Order the replacement only now: a fork in the zygote while this run exits
-            # would delay reaping it, and so this run's answer, by the fork's time.
+            # would delay reaping it, and so this run's answer, by the fork's time. The
+            # run itself goes too: it may have closed its pipe early and gone on running.
             with contextlib.suppress(OSError):
-                self._send({"op": "more", "count": 1})
+                self._send({"op": "more", "count": 1, "end": spare.pid})
         outcome.wall_ms = (time.monotonic() - started) * 1000
         self._retire_extra()
         return outcome
@@ -295,7 +296,8 @@ class ZygoteClient:
         size = 0
         open_fds = [read_fd, spare.status_fd]
         kill_sent: float | None = None
-        while spare.status_fd in open_fds:
+        complete = False
+        while spare.status_fd in open_fds and not complete:
             now = time.monotonic()
             if kill_sent is None and now >= deadline:
                 outcome.timed_out = True
@@ -312,6 +314,11 @@ class ZygoteClient:
                 chunk = os.read(fd, 1 << 20)
                 if not chunk:
                     open_fds.remove(fd)
+                    # The run closed its result pipe after a whole document: it is done
+                    # (it exits with every signal blocked), so its answer need not wait
+                    # for the zygote to reap it. Anything else waits for the exit status.
+                    complete = fd == read_fd and kill_sent is None and bool(chunks)
+                    complete = complete and chunks[-1].endswith(b"}")
                 elif fd == spare.status_fd:
                     status += chunk
                 elif not outcome.oversize:
@@ -324,7 +331,7 @@ class ZygoteClient:
                     else:
                         chunks.append(chunk)
         outcome.data = b"".join(chunks)
-        if outcome.lost is None:
+        if outcome.lost is None and not complete:
             try:
                 outcome.status = json.loads(status)
             except ValueError:

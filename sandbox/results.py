@@ -38,6 +38,7 @@ class ResultDocument:
     error: str | None
     stdout: str
     stdout_truncated: bool
+    maxrss_kb: int  # the run's own peak resident memory, in KiB (as it reports it)
 
 
 def int_from_text(text: str) -> int:
@@ -153,8 +154,11 @@ def parse_document(data: bytes, *, result_cap: int) -> ResultDocument:
     if error is not None:
         _check_text(error, "error")
     stdout = _check_text(document["stdout"], "stdout")
+    maxrss_kb = document["maxrss_kb"]
+    if type(maxrss_kb) is not int or not 0 <= maxrss_kb < 1 << 40:
+        raise MalformedResult("maxrss_kb is not a count of KiB")
     output = document["output"]
     if _check_output(output, result_cap) > result_cap:
         output, ok = None, False
         error = f"ResultTooLarge: the result is larger than {result_cap // 1024} KiB"
-    return ResultDocument(output, ok, error, stdout, truncated)
+    return ResultDocument(output, ok, error, stdout, truncated, maxrss_kb)

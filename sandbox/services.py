@@ -275,6 +275,7 @@ class SandboxService:
             if sig is not None:  # cut off while writing it
                 return failed(f"Killed: the run was killed by {_signal_name(sig)}")
             return failed(f"SandboxError: the run wrote a malformed result ({exc})")
+        memory = memory or document.maxrss_kb * 1024
         stdout = document.stdout
         encoded = stdout.encode("utf-8")
         if document.stdout_truncated or len(encoded) > self.stdout_cap:

@@ -28,7 +28,7 @@ SETUP_FAILED = 71  # the spare could not confine itself; its message names the l
 OUT_OF_MEMORY = 72  # the run ran out of memory where no MemoryError could be reported
 RETIRED = 75  # the web process let the spare go unused
 
-RESULT_KEYS = frozenset({"output", "ok", "error", "stdout", "stdout_truncated"})
+RESULT_KEYS = frozenset({"output", "ok", "error", "stdout", "stdout_truncated", "maxrss_kb"})
 # Deepest nesting of lists and objects an output may have; both sides enforce it.
 MAX_RESULT_DEPTH = 100
 # Most decimal digits an integer in an output may have. Python refuses to convert integers

@@ -2,7 +2,7 @@
 
 The request document is ``{"code": str, "context": {name: JSON value}}``; the result is
 the JSON object described in ``sandbox.wire`` (``output`` first, then ``ok``, ``error``,
-``stdout``, ``stdout_truncated``). Everything here runs after confinement, with the
+``stdout``, ``stdout_truncated``, ``maxrss_kb``). Everything here runs after confinement, with the
 interpreter's modules already loaded.
 """
 
@@ -238,6 +238,8 @@ def run_request(payload: bytes, stdout_cap: int, result_cap: int, memory_mb: int
             "error": error,
             "stdout": writer.getvalue(),
             "stdout_truncated": writer.truncated,
+            # Its own peak memory: the web process answers before the zygote reaps it.
+            "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         },
         ensure_ascii=False,
     )

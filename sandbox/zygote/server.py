@@ -102,9 +102,13 @@ class Zygote:
             os.close(payload_fd)
             self.confinement.limit(timeout_ms, memory_mb)
             data = protocol.run_request(payload, self.stdout_cap, self.result_cap, memory_mb)
+            # The web process answers once the pipe closes: from here on no signal handler
+            # may run the plugin's code again.
+            signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
             view = memoryview(data)
             while view:
                 view = view[os.write(result_fd, view) :]
+            os.close(result_fd)
             status = wire.EXIT_OK
         except MemoryError:
             status = wire.OUT_OF_MEMORY  # no room left even to say so: the status does
@@ -235,15 +239,20 @@ class Zygote:
             del self.inbuf[:end]
             self.on_request(header)
 
+    def kill(self, pid: int) -> None:
+        """Kill a spare's whole process group, unless it has already been reaped."""
+        spare = self.spares.get(pid)
+        if spare is not None:
+            for target in (-spare.pid, spare.pid):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(target, signal.SIGKILL)
+
     def on_request(self, header: dict[str, Any]) -> None:
         if header.get("op") == "kill":
-            # The web process's wall clock ran out: the whole process group goes.
-            spare = self.spares.get(int(header["pid"]))
-            if spare is not None:
-                for target in (-spare.pid, spare.pid):
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.kill(target, signal.SIGKILL)
+            self.kill(int(header["pid"]))  # the web process's wall clock ran out
         elif header.get("op") == "more":
+            if "end" in header:
+                self.kill(int(header["end"]))  # its run is over, answered or not
             for _ in range(max(0, min(int(header.get("count", 1)), MAX_SPARES - len(self.spares)))):
                 self.give_spare()
 

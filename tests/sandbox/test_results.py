@@ -4,6 +4,7 @@ run failed (issue 13, inputs 4 and the "clear results" list)."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -11,6 +12,8 @@ import pytest
 from sandbox.client import RunOutcome
 from sandbox.results import int_to_text, output_json
 from sandbox.services import SandboxService, record_run
+from tests.sandbox.conftest import descendants
+from tests.sandbox.test_between_runs import run_pid
 
 pytestmark = pytest.mark.usefixtures("host_untouched")
 
@@ -46,6 +49,7 @@ ISSUE_NAN = b'{"output": NaN, "ok": true, "error": null, "stdout": "", "stdout_t
 
 def document(output: str, **fields: str) -> bytes:
     rest = {"ok": "true", "error": "null", "stdout": '""', "stdout_truncated": "false"}
+    rest["maxrss_kb"] = "1000"
     rest.update(fields)
     inner = ", ".join(f'"{key}": {value}' for key, value in rest.items())
     return ('{"output": ' + output + ", " + inner + "}").encode()
@@ -65,6 +69,8 @@ def document(output: str, **fields: str) -> bytes:
         document("1", stdout="42"),
         document("1", error="[]"),
         document("1", extra="1"),
+        document("1", maxrss_kb="-1"),
+        document("1", maxrss_kb="1.5"),
         b'{"output": 1}',
         b"[1, 2]",
         b"\xff\xfe",
@@ -210,3 +216,25 @@ def test_a_context_key_named_result(sandbox: SandboxService, code: str, output: 
     result = sandbox.run(code, {"result": 5})
     assert result.success, result.error
     assert result.output == output
+
+
+def test_a_run_that_answers_early_and_lingers_is_ended(
+    sandbox: SandboxService, host_untouched: int
+) -> None:
+    head, tail = document('"PID"').split(b'"PID"')
+    code = (
+        f"import os, stat, time\nDOCUMENT = {head!r} + str(os.getpid()).encode() + {tail!r}\n"
+        + FORGE.replace("os._exit(0)", "os.close(fd)\ntime.sleep(30)")
+    )
+    started = time.monotonic()
+    result = sandbox.run(code, timeout_ms=5000)
+    assert result.success, result.error
+    assert time.monotonic() - started < 1.0  # answered when the pipe closed
+    inner_pid = result.output
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        if inner_pid not in [run_pid(pid) for pid in descendants(host_untouched)]:
+            break
+        time.sleep(0.01)
+    else:
+        raise AssertionError("the run's process outlived its answer")
