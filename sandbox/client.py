@@ -24,11 +24,11 @@ import threading
 import time
 import weakref
 from collections import deque
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox import keeper
 from sandbox.wire import FD_SIZE, FRAME, REQUEST
 
 MAX_IDLE_SPARES = 8
@@ -53,51 +53,6 @@ class RunOutcome:
     timed_out: bool = False
     lost: str | None = None  # why no status arrived (zygote died or wedged)
     wall_ms: float = 0.0
-
-
-class _Keeper:
-    """A thread that lives as long as the process, to start zygotes from.
-
-    ``PR_SET_PDEATHSIG`` fires when the *thread* that forked the child ends, not the
-    process; request threads (runserver, gthread) end all the time.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._jobs: list[tuple[Any, Future[Any]]] = []
-        self._wake = threading.Condition(self._lock)
-        thread = threading.Thread(target=self._loop, name="sandbox-keeper", daemon=True)
-        thread.start()
-
-    def _loop(self) -> None:
-        while True:
-            with self._wake:
-                while not self._jobs:
-                    self._wake.wait()
-                job, future = self._jobs.pop(0)
-            try:
-                future.set_result(job())
-            except BaseException as exc:
-                future.set_exception(exc)
-
-    def call(self, job: Any) -> Any:
-        future: Future[Any] = Future()
-        with self._wake:
-            self._jobs.append((job, future))
-            self._wake.notify()
-        return future.result(timeout=START_TIMEOUT_S)
-
-
-_keeper: _Keeper | None = None
-_keeper_lock = threading.Lock()
-
-
-def _get_keeper() -> _Keeper:
-    global _keeper
-    with _keeper_lock:
-        if _keeper is None:
-            _keeper = _Keeper()
-        return _keeper
 
 
 @dataclass(eq=False)
@@ -133,7 +88,7 @@ class ZygoteClient:
         self.hello: dict[str, Any] = {}
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            self.pid = _get_keeper().call(lambda: self._spawn(theirs))
+            self.pid = keeper.call(lambda: self._spawn(theirs), timeout=START_TIMEOUT_S)
         finally:
             theirs.close()
         try:
@@ -411,9 +366,6 @@ def _close_all() -> None:
 
 
 def _after_fork_in_child() -> None:
-    global _keeper, _keeper_lock
-    _keeper = None  # its thread did not survive the fork
-    _keeper_lock = threading.Lock()  # another thread may have held it at the fork
     for client in list(_live_clients):
         client.forget()
     _live_clients.clear()

@@ -99,7 +99,10 @@ def layer_costs(runs: int, rounds: int = 5) -> None:
 
 
 def result_check_cost(count: int = 20000) -> None:
-    data = b'{"output": 2, "ok": true, "error": null, "stdout": "", "stdout_truncated": false}'
+    data = (
+        b'{"output": 2, "ok": true, "error": null, "stdout": "", "stdout_truncated": false,'
+        b' "maxrss_kb": 14000}'
+    )
     plain = latencies(lambda: json.loads(data), count)
     strict = latencies(lambda: parse_document(data, result_cap=RESULT_CAP), count)
     print(
