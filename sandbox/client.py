@@ -91,6 +91,9 @@ class ZygoteClient:
             self.pid = keeper.call(lambda: self._spawn(theirs), timeout=START_TIMEOUT_S)
         finally:
             theirs.close()
+        # Readable once the zygote has exited, before the reader thread sees its socket close:
+        # a run answered early must not come from a zygote that is already gone.
+        self._pidfd = os.pidfd_open(self.pid)
         try:
             init = {
                 "op": "init",
@@ -323,7 +326,12 @@ class ZygoteClient:
             spare.close()
 
     def alive(self) -> bool:
-        return self.dead is None and self.owner_pid == os.getpid()
+        if self.dead is not None or self.owner_pid != os.getpid():
+            return False
+        if self._pidfd < 0 or select.select([self._pidfd], [], [], 0)[0]:
+            self._die("the sandbox process exited")
+            return False
+        return True
 
     def close(self) -> None:
         """Stop the zygote (and so every run in it) and reap it."""
@@ -337,6 +345,7 @@ class ZygoteClient:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pid, 0)
             self.pid = 0
+        self._close_pidfd()
 
     def forget(self) -> None:
         """In a forked child (a gunicorn worker): drop the parent's zygote, do not kill it."""
@@ -348,6 +357,12 @@ class ZygoteClient:
         self._spares.clear()
         with contextlib.suppress(OSError):
             self._sock.close()
+        self._close_pidfd()
+
+    def _close_pidfd(self) -> None:
+        fd, self._pidfd = self._pidfd, -1
+        if fd >= 0:
+            os.close(fd)
 
 
 def _write_all(fd: int, data: bytes) -> None:

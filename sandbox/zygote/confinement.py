@@ -269,6 +269,10 @@ class Confinement:
             (resource.RLIMIT_CORE, 0),
             (resource.RLIMIT_MEMLOCK, 0),
             (resource.RLIMIT_MSGQUEUE, 0),
+            # Fixed, hard too, so a run cannot lift its own stack to the memory limit. 4 MiB
+            # is several times what C recursion to Python's default limit (1,000) needs; a
+            # run that lifts that limit overflows sooner, and dies alone (SIGSEGV).
+            (resource.RLIMIT_STACK, 4 << 20),
         ]
         try:
             for kind, value in limits:

@@ -18,7 +18,6 @@ IPC or PID namespace of its own (root only).
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import statistics
@@ -80,8 +79,6 @@ VARIANTS: dict[str, set[str]] = {
     "without the per-run uid": {"uid"},
     "without seccomp": {"seccomp"},
 }
-CLONE_NEWIPC = 0x08000000
-CLONE_NEWPID = 0x20000000
 
 
 def layer_costs(runs: int, rounds: int = 5) -> None:
@@ -111,38 +108,51 @@ def result_check_cost(count: int = 20000) -> None:
     )
 
 
+# Run in a fresh `python -I -S` (about the zygote's size, not the web process's): fork+exit+wait
+# alone, with unshare(CLONE_NEWIPC) in the child, and with unshare(CLONE_NEWPID) plus the
+# second fork a new PID namespace needs (only children forked after it are inside).
+FORK_PROBE = """
+import ctypes, json, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+def forked(flag, inner_fork):
+    pid = os.fork()
+    if pid == 0:
+        status = 0
+        if flag and libc.unshare(flag) != 0:
+            status = 1
+        elif inner_fork:
+            child = os.fork()
+            if child == 0:
+                os._exit(0)
+            os.waitpid(child, 0)
+        os._exit(status)
+    return os.waitpid(pid, 0)[1] == 0
+variants = {"fork": (0, False), "fork + IPC namespace": (0x08000000, False),
+            "fork + PID namespace + fork": (0x20000000, True)}
+samples = {name: [] for name in variants}
+for _ in range(5):
+    for name, (flag, inner) in variants.items():
+        for _ in range(int(sys.argv[1]) // 5):
+            started = time.perf_counter()
+            if not forked(flag, inner):
+                print(json.dumps({"error": "unshare refused (not root?)"}))
+                sys.exit()
+            samples[name].append((time.perf_counter() - started) * 1000)
+print(json.dumps(samples))
+"""
+
+
 def namespace_fork_cost(count: int = 300) -> None:
-    """What the rejected per-run isolations add to a fork: fork+exit+wait, A/B."""
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def forked(flag: int, inner_fork: bool) -> None:
-        pid = os.fork()
-        if pid == 0:
-            status = 0
-            if flag and libc.unshare(flag) != 0:
-                status = 1
-            elif inner_fork:  # a new PID namespace holds only the children forked after
-                child = os.fork()
-                if child == 0:
-                    os._exit(0)
-                os.waitpid(child, 0)
-            os._exit(status)
-        _, status = os.waitpid(pid, 0)
-        if status:
-            raise OSError("unshare refused (not root?)")
-
-    variants = {
-        "fork": (0, False),
-        "fork + IPC namespace": (CLONE_NEWIPC, False),
-        "fork + PID namespace + fork": (CLONE_NEWPID, True),
-    }
-    samples: dict[str, list[float]] = {name: [] for name in variants}
-    try:
-        for _ in range(5):
-            for name, (flag, inner) in variants.items():
-                samples[name] += latencies(lambda f=flag, i=inner: forked(f, i), count // 5)
-    except OSError as exc:
-        print(f"namespace cost not measured: {exc}")
+    """What the per-run isolations not chosen would add to each spare's fork, A/B."""
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", FORK_PROBE, str(count)],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    samples = json.loads(done.stdout)
+    if "error" in samples:
+        print(f"namespace cost not measured: {samples['error']}")
         return
     for name, values in samples.items():
         print(f"{name:34} p50 {percentile(values, 0.5):.3f} ms")

@@ -174,6 +174,25 @@ def test_limits_set_in_one_run_do_not_reach_the_next(service: SandboxService) ->
 
 
 SYS_SYNC = {"x86_64": 162, "aarch64": 81, "riscv64": 81}.get(platform.machine(), 162)
+RAISE_LIMITS = """
+import resource
+raised = []
+for name in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_STACK",
+             "RLIMIT_FSIZE", "RLIMIT_MEMLOCK"):
+    kind = getattr(resource, name)
+    try:
+        resource.setrlimit(kind, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        raised.append(name)
+    except (OSError, ValueError):
+        pass
+result = raised
+"""
+
+
+def test_a_run_cannot_raise_its_own_limits(service: SandboxService) -> None:
+    assert ok(service, RAISE_LIMITS) == []
+
+
 # Issue 13, input 3: os.sync() in a loop flushed the host's whole page cache.
 ISSUE_SYNC = "import os\nwhile True:\n    os.sync()"
 
