@@ -13,11 +13,16 @@ every layer and with one layer off (interleaved in rounds, so the machine's nois
 every variant alike); the strict check of a result document against a plain
 ``json.loads``; and, for the per-run isolation not chosen, what a fork costs with a fresh
 IPC or PID namespace of its own (root only).
+
+``--against CHECKOUT`` compares this checkout with another (an older commit, say) in one
+run: two worker processes (this script with ``--worker ROOT``), each with its own warm
+zygote, driven alternately in batches, for the trivial run and for a 100 ms timeout.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -28,7 +33,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+# A worker (see --against) imports the sandbox of the checkout it is given.
+ROOT = (
+    Path(sys.argv[sys.argv.index("--worker") + 1])
+    if "--worker" in sys.argv
+    else Path(__file__).resolve().parents[2]
+)
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace_site.settings")
 
@@ -36,7 +46,6 @@ import django  # noqa: E402
 
 django.setup()
 
-from sandbox.results import parse_document  # noqa: E402
 from sandbox.services import RESULT_CAP, SandboxService  # noqa: E402
 
 CODE = "result = 1 + 1"
@@ -85,10 +94,10 @@ def layer_costs(runs: int, rounds: int = 5) -> None:
     services = {name: SandboxService(disable_layers=off) for name, off in VARIANTS.items()}
     samples: dict[str, list[float]] = {name: [] for name in services}
     for service in services.values():
-        latencies(lambda service=service: service.run(CODE), 50)  # warm up
+        latencies(functools.partial(service.run, CODE), 50)  # warm up
     for _ in range(rounds):
         for name, service in services.items():
-            samples[name] += latencies(lambda service=service: service.run(CODE), runs // rounds)
+            samples[name] += latencies(functools.partial(service.run, CODE), runs // rounds)
     print(f"{'layer A/B (interleaved)':34} {'p50 ms':>8} {'p95 ms':>8}")
     for name, values in samples.items():
         print(f"{name:34} {percentile(values, 0.5):8.3f} {percentile(values, 0.95):8.3f}")
@@ -96,6 +105,8 @@ def layer_costs(runs: int, rounds: int = 5) -> None:
 
 
 def result_check_cost(count: int = 20000) -> None:
+    from sandbox.results import parse_document
+
     data = (
         b'{"output": 2, "ok": true, "error": null, "stdout": "", "stdout_truncated": false,'
         b' "maxrss_kb": 14000}'
@@ -158,12 +169,73 @@ def namespace_fork_cost(count: int = 300) -> None:
         print(f"{name:34} p50 {percentile(values, 0.5):.3f} ms")
 
 
+TIMEOUT_CODE = "import time\ntime.sleep(10)"
+
+
+def worker() -> None:
+    """Serve "<run|timeout> <count>" lines on stdin: one JSON list of latencies per line."""
+    service = SandboxService()
+    latencies(lambda: service.run(CODE), 50)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        kind, count = line.split()
+        if kind == "timeout":
+            samples = latencies(lambda: service.run(TIMEOUT_CODE, timeout_ms=100), int(count))
+        else:
+            samples = latencies(lambda: service.run(CODE), int(count))
+        print(json.dumps(samples), flush=True)
+
+
+def against(other: Path, rounds: int = 10, batch: int = 50) -> None:
+    """This checkout against ``other``, interleaved in batches, one worker process each."""
+    roots = {"this checkout": ROOT, str(other): other.resolve()}
+    workers = {
+        name: subprocess.Popen(
+            [sys.executable, __file__, "--worker", str(root)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=root,
+        )
+        for name, root in roots.items()
+    }
+    for process in workers.values():
+        if process.stdout is None or process.stdout.readline().strip() != "ready":
+            raise SystemExit("a worker did not start")
+    for kind, count, size in (("run", rounds, batch), ("timeout", rounds // 2, 5)):
+        samples: dict[str, list[float]] = {name: [] for name in workers}
+        for _ in range(count):
+            for name, process in workers.items():
+                assert process.stdin is not None and process.stdout is not None
+                process.stdin.write(f"{kind} {size}\n")
+                process.stdin.flush()
+                samples[name] += json.loads(process.stdout.readline())
+        for name, values in samples.items():
+            print(
+                f"{kind:8} {name:40} p50 {percentile(values, 0.5):8.2f} ms"
+                f"  p95 {percentile(values, 0.95):8.2f} ms  max {max(values):8.1f} ms"
+                f"  (n={len(values)})"
+            )
+    for process in workers.values():
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--baseline-runs", type=int, default=200)
     parser.add_argument("--layers", action="store_true", help="the cost of each layer, A/B")
+    parser.add_argument("--against", type=Path, help="another checkout to compare with")
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        worker()
+        return
+    if args.against:
+        against(args.against)
+        return
 
     service = SandboxService()
     report = service.isolation()
