@@ -6,6 +6,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
+from marketplace_site.models import TOKEN_NAME_MAX_LENGTH
 from marketplace_site.types import PluginManifest, storable_text
 from registry.forms import parse_manifest_text
 
@@ -40,6 +41,14 @@ class SignUpForm(UserCreationForm[User]):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email")
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=TOKEN_NAME_MAX_LENGTH,
+        label="Token name",
+        help_text="What will use it, e.g. “CI on my laptop”.",
+    )
 
 
 class InstallForm(forms.Form):

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from marketplace_site.api.errors import ApiError
-from marketplace_site.api.tokens import api_token_authenticate
+from marketplace_site.web.tokens import api_token_authenticate
 
 
 class ApiTokenAuth(HttpBearer):

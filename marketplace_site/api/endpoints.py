@@ -30,13 +30,13 @@ from marketplace_site.api.schemas import (
     VersionOut,
 )
 from marketplace_site.marketplace import Marketplace, create_marketplace
-from marketplace_site.ratelimit import check_request
 from marketplace_site.types import (
     CONSTRAINT_MAX_LENGTH,
     DuplicateVersion,
     PluginManifest,
     PluginNotFound,
 )
+from marketplace_site.web.ratelimit import check_request
 from registry.models import Plugin, PluginVersion
 from registry.services import NotPluginOwner, can_publish, can_remove_version
 from reviews.services import can_review

@@ -15,7 +15,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from marketplace_site.ratelimit import RateLimited
 from marketplace_site.types import (
     CircularDependencyError,
     DuplicateVersion,
@@ -24,6 +23,7 @@ from marketplace_site.types import (
     PluginNotFound,
     ResolutionError,
 )
+from marketplace_site.web.ratelimit import RateLimited
 from registry.services import NotPluginOwner
 from reviews.services import InvalidReview, NotAllowed, ReviewNotFound
 

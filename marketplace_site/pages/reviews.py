@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from marketplace_site.ratelimit import rate_limited
+from marketplace_site.web.ratelimit import rate_limited
 from reviews import selectors, services
 from reviews.forms import FlagForm, ReplyForm, ReportForm, ReviewForm
 from reviews.models import Review

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from marketplace_site.marketplace import create_marketplace
-from marketplace_site.ratelimit import RateLimited, check_request
+from marketplace_site.web.ratelimit import RateLimited, check_request
 from sandbox import services as sandbox_services
 from sandbox.forms import TryPluginForm
 

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_http_methods
 from depgraph.tree import lay_out
 from marketplace_site.forms import InstallForm
 from marketplace_site.marketplace import Marketplace, create_marketplace
-from marketplace_site.ratelimit import RateLimited, check_request, too_many_requests
 from marketplace_site.types import (
     CircularDependencyError,
     DependencyNode,
@@ -21,6 +20,7 @@ from marketplace_site.types import (
     PluginManifest,
     ResolutionError,
 )
+from marketplace_site.web.ratelimit import RateLimited, check_request, too_many_requests
 from registry.services import NotPluginOwner, can_publish
 
 

@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from marketplace_site.marketplace import create_marketplace
-from marketplace_site.page_cache import cached_for_visitors
 from marketplace_site.pages import sections
 from marketplace_site.pages.lookup import plugin_and_version
-from marketplace_site.ratelimit import rate_limited
 from marketplace_site.types import DuplicateVersion, InvalidManifest
+from marketplace_site.web.page_cache import cached_for_visitors
+from marketplace_site.web.ratelimit import rate_limited
 from registry.forms import ManifestForm
 from registry.services import NotPluginOwner, RegistryService, can_publish, can_remove_version
 from sandbox import selectors as sandbox_selectors

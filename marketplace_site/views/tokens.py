@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from marketplace_site.api.forms import ApiTokenForm
-from marketplace_site.api.tokens import InvalidTokenRequest, api_token_create, api_token_revoke
+from marketplace_site.forms import ApiTokenForm
 from marketplace_site.models import ApiToken
+from marketplace_site.web.tokens import InvalidTokenRequest, api_token_create, api_token_revoke
 
 ACCOUNT_ANCHOR = "#api-tokens"
 

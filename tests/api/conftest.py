@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.test.utils import override_settings
 
-from marketplace_site.api.tokens import api_token_create
+from marketplace_site.web.tokens import api_token_create
 from tests.factories import make_user
 
 API = "/api/v1"

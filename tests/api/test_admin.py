@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from marketplace_site.api.tokens import api_token_authenticate, api_token_create, api_token_revoke
+from marketplace_site.web.tokens import api_token_authenticate, api_token_create, api_token_revoke
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db

@@ -184,7 +184,7 @@ def test_remove_version(as_owner: ApiClient, owner: User) -> None:
 
 
 def test_superuser_removes_any_version(owner: User) -> None:
-    from marketplace_site.api.tokens import api_token_create
+    from marketplace_site.web.tokens import api_token_create
     from tests.factories import make_user
 
     admin = make_user("admin", is_superuser=True, is_staff=True)

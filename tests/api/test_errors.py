@@ -7,9 +7,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from marketplace_site.api.tokens import api_token_create, api_token_revoke
 from marketplace_site.marketplace import create_marketplace
 from marketplace_site.models import ApiToken
+from marketplace_site.web.tokens import api_token_create, api_token_revoke
 from registry.services import RegistryService
 from sandbox.models import SandboxRun
 from tests.api.conftest import API, ApiClient

@@ -5,8 +5,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from marketplace_site.api.tokens import api_token_authenticate, api_token_create
 from marketplace_site.models import ApiToken
+from marketplace_site.web.tokens import api_token_authenticate, api_token_create
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def test_create_with_a_bad_name_makes_nothing(owner: User, name: str) -> None:
 
 
 def test_create_over_the_cap_says_why(owner: User, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("marketplace_site.api.tokens.MAX_ACTIVE_TOKENS", 1)
+    monkeypatch.setattr("marketplace_site.web.tokens.MAX_ACTIVE_TOKENS", 1)
     client = logged_in(owner)
     client.post(reverse("api_token_create"), {"name": "one"})
     response = client.post(reverse("api_token_create"), {"name": "two"}, follow=True)

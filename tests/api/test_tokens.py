@@ -8,14 +8,14 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
 
-from marketplace_site.api.tokens import (
+from marketplace_site.models import ApiToken
+from marketplace_site.web.tokens import (
     MAX_ACTIVE_TOKENS,
     InvalidTokenRequest,
     api_token_authenticate,
     api_token_create,
     api_token_revoke,
 )
-from marketplace_site.models import ApiToken
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from marketplace_site.api.tokens import api_token_create
 from marketplace_site.marketplace import create_marketplace
+from marketplace_site.web.tokens import api_token_create
 from registry.models import Plugin
 from reviews.models import Review
 from tests.factories import make_manifest, make_user
