@@ -22,3 +22,6 @@ class ApiTokenAuth(HttpBearer):
             raise ApiError(401, "invalid_token", "The API token is invalid or has been revoked.")
         request.user = user
         return user
+
+
+token_auth = ApiTokenAuth()

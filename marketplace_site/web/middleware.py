@@ -9,8 +9,10 @@ A body without a declared length (chunked) is read by Django as empty.
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from marketplace_site.api.errors import error_response
 
 API_PREFIX = "/api/"
 
@@ -26,7 +28,7 @@ def body_too_large_response(request: HttpRequest, limit: int) -> HttpResponse:
     limit_kib = limit // 1024
     detail = f"The request body is larger than {limit_kib} KiB."
     if request.path.startswith(API_PREFIX):
-        return JsonResponse({"error": "too_large", "detail": detail}, status=413)
+        return error_response(413, "too_large", detail)
     return render(request, "413.html", {"limit_kib": limit_kib}, status=413)
 
 

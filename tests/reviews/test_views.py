@@ -155,7 +155,7 @@ def test_permission_matrix(world: World, action: str, role: str) -> None:
 
 
 def test_matrix_covers_every_endpoint() -> None:
-    from marketplace_site.pages.reviews import urlpatterns
+    from marketplace_site.views.reviews import urlpatterns
 
     posted = {p.name.removeprefix("review_") for p in urlpatterns if p.name != "user_reviews"}
     assert posted == set(ACTIONS)
@@ -503,7 +503,7 @@ def test_public_user_page_without_reviews(world: World, client: Client) -> None:
 def test_account_section_for_anonymous_is_empty(rf: Any) -> None:
     from django.contrib.auth.models import AnonymousUser
 
-    from marketplace_site.pages.reviews import account_section
+    from marketplace_site.sections.reviews import account_section
 
     request = rf.get("/accounts/")
     request.user = AnonymousUser()

@@ -119,7 +119,7 @@ def manifest_with(context: str) -> str:
 def test_the_publish_form_refuses_deeply_nested_json(signed_in: Client, depth: int) -> None:
     response = signed_in.post(reverse("publish"), {"manifest_text": manifest_with(nested(depth))})
     assert response.status_code == 400
-    assert "The manifest nests too deeply." in response.content.decode()
+    assert "The manifest nests deeper than 32 levels." in response.content.decode()
     assert Plugin.objects.count() == 0
 
 

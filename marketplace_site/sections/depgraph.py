@@ -1,5 +1,5 @@
-"""The dependency graph's parts of the site: the plugin page's "Dependencies" and "Used by"
-sections, the remove page's list of dependents, and the graph picture.
+"""The dependency graph's parts of the plugin page ("Dependencies" and "Used by") and of the
+remove page (the plugins that depend on the version being removed).
 
 Composed here because they need the registry (the plugin rows), the resolver (which
 constraints a removed version satisfies) and the depgraph app together.
@@ -10,18 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
-from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_safe
+from django.http import HttpRequest
 
-from depgraph import drawing, selectors
+from depgraph import selectors
 from depgraph.services import DependencyGraphService, TreeTooLarge
 from depgraph.tree import TreeLayout, lay_out
-from marketplace_site.marketplace import Marketplace, create_marketplace
-from marketplace_site.pages.lookup import plugin_and_version
+from marketplace_site.actions import Marketplace
 from marketplace_site.types import InvalidConstraint
+from marketplace_site.web.paging import page_number, query_with
 
 if TYPE_CHECKING:
     from marketplace_site.providers import RegistryProvider
@@ -30,13 +26,9 @@ if TYPE_CHECKING:
 USED_BY_PER_PAGE = 20
 REMOVE_PAGE_LIMIT = 50
 MAX_TREE_NODES = 20_000
-SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 
 
-# ---------------------------------------------------------------------- helpers
-
-
-def _tree(provider: RegistryProvider, name: str, version: str) -> TreeLayout:
+def tree_rows(provider: RegistryProvider, name: str, version: str) -> TreeLayout:
     """The tree as rows. A tree too big to build whole (plugins in a big cycle) is shown as
     its outline, which the rows would show anyway: each plugin's dependencies once."""
     service = DependencyGraphService(provider)
@@ -59,26 +51,10 @@ class UsedBy:
     next_query: str
 
 
-def _query_with(request: HttpRequest, **params: Any) -> str:
-    query = request.GET.copy()
-    for key, value in params.items():
-        query[key] = str(value)
-    return query.urlencode()
-
-
-def _page_number(text: str | None, num_pages: int) -> int:
-    """The page asked for, within 1..num_pages; anything unreadable is the first page."""
-    try:
-        number = int(text or 1)
-    except ValueError:
-        return 1
-    return min(max(number, 1), num_pages)
-
-
 def _used_by(request: HttpRequest, plugin: Plugin) -> UsedBy:
     total = selectors.dependents_count(plugin.canonical_name)
     num_pages = max(1, -(-total // USED_BY_PER_PAGE))
-    number = _page_number(request.GET.get("upage"), num_pages)
+    number = page_number(request.GET.get("upage"), num_pages)
     dependents = (
         selectors.dependents(
             plugin.canonical_name, offset=(number - 1) * USED_BY_PER_PAGE, limit=USED_BY_PER_PAGE
@@ -91,8 +67,8 @@ def _used_by(request: HttpRequest, plugin: Plugin) -> UsedBy:
         total=total,
         number=number,
         num_pages=num_pages,
-        previous_query=_query_with(request, upage=number - 1) if number > 1 else "",
-        next_query=_query_with(request, upage=number + 1) if number < num_pages else "",
+        previous_query=query_with(request, upage=number - 1) if number > 1 else "",
+        next_query=query_with(request, upage=number + 1) if number < num_pages else "",
     )
 
 
@@ -110,16 +86,13 @@ def _satisfying(marketplace: Marketplace, versions: list[str], constraint: str) 
         return None
 
 
-# ---------------------------------------------------------------------- page sections
-
-
 def plugin_section(
     request: HttpRequest, marketplace: Marketplace, plugin: Plugin, selected: PluginVersion
 ) -> dict[str, Any]:
     """The plugin page's "Dependencies" tree and paged "Used by" list."""
     return {
         "depgraph": {
-            "tree": _tree(marketplace.provider(), plugin.display_name, selected.version),
+            "tree": tree_rows(marketplace.provider(), plugin.display_name, selected.version),
             "used_by": _used_by(request, plugin),
         }
     }
@@ -169,65 +142,3 @@ def remove_section(
             "broken_total": sum(plugin.fallback is None for plugin in affected),
         }
     }
-
-
-# ---------------------------------------------------------------------- graph pages
-
-
-def _plugin_url(name: str) -> str:
-    return reverse("plugin_detail", args=[name])
-
-
-@require_safe
-def plugin_graph(request: HttpRequest, name: str) -> HttpResponse:
-    """The picture of a plugin's transitive dependencies, with the tree and a list of links."""
-    marketplace = create_marketplace()
-    plugin, selected = plugin_and_version(marketplace, request, name)
-    provider = marketplace.provider()
-    walk = DependencyGraphService(provider).walk([(plugin.display_name, selected.version)])
-    picture = drawing.picture_of(walk)
-    problem = ""
-    if len(picture.nodes) > drawing.MAX_NODES:
-        problem = (
-            f"This graph has {len(picture.nodes)} plugins, more than the {drawing.MAX_NODES} "
-            "a picture can show legibly. The tree below lists them all."
-        )
-    elif not drawing.dot_available():
-        problem = "The graph picture needs Graphviz, which is not installed on this server."
-    svg_url = reverse("plugin_graph_svg", args=[plugin.display_name])
-    if request.GET.get("version"):
-        svg_url += "?" + _query_with(request, version=selected.version)
-    context = {
-        "plugin": plugin,
-        "selected": selected,
-        "picture": picture,
-        "problem": problem,
-        "svg_url": svg_url,
-        "tree": _tree(provider, plugin.display_name, selected.version),
-    }
-    return render(request, "depgraph/plugin_graph.html", context)
-
-
-@require_safe
-@xframe_options_sameorigin
-def plugin_graph_svg(request: HttpRequest, name: str) -> HttpResponse:
-    """The picture itself, as an SVG document of its own (embedded with <object>)."""
-    marketplace = create_marketplace()
-    plugin, selected = plugin_and_version(marketplace, request, name)
-    walk = DependencyGraphService(marketplace.provider()).walk(
-        [(plugin.display_name, selected.version)]
-    )
-    try:
-        source = drawing.dot_source(drawing.picture_of(walk), url_for=_plugin_url)
-        svg = drawing.render_svg(source)
-    except drawing.DrawingUnavailable as error:
-        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(svg, content_type="image/svg+xml")
-    response["Content-Security-Policy"] = SVG_CSP
-    return response
-
-
-urlpatterns: list[URLPattern] = [
-    path("plugins/<str:name>/graph/", plugin_graph, name="plugin_graph"),
-    path("plugins/<str:name>/graph.svg", plugin_graph_svg, name="plugin_graph_svg"),
-]

@@ -1,23 +1,17 @@
 """The range calculator: which versions a constraint admits, and which one wins.
 
-Composed here because it needs the registry's versions of a plugin (apps do not import
+In the site because it needs the registry's versions of a plugin (apps do not import
 each other). Both pages are GET forms: nothing changes, and a result can be linked to.
 """
 
-from typing import TYPE_CHECKING, Any
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET
 
 from registry.services import RegistryService
 from resolver.forms import RangeCalculatorForm, VersionListCalculatorForm
 from resolver.services import RangeReport, range_report
-
-if TYPE_CHECKING:
-    from marketplace_site.marketplace import Marketplace
-    from registry.models import Plugin, PluginVersion
 
 TEMPLATE = "resolver/range_calculator.html"
 
@@ -57,16 +51,6 @@ def range_calculator_plugin(request: HttpRequest, name: str) -> HttpResponse:
         "versions": versions,
     }
     return render(request, TEMPLATE, context, status=400 if form.errors else 200)
-
-
-def plugin_section(
-    request: HttpRequest, marketplace: "Marketplace", plugin: "Plugin", selected: "PluginVersion"
-) -> dict[str, Any]:
-    """Context for the plugin page's resolver part: a calculator form aimed at this plugin."""
-    return {
-        "resolver_form": RangeCalculatorForm(auto_id="resolver_%s"),
-        "resolver_url": reverse("range_calculator_plugin", args=[plugin.display_name]),
-    }
 
 
 urlpatterns: list[URLPattern] = [

@@ -3,7 +3,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from registry.forms import ManifestForm
+from marketplace_site.forms import ManifestForm
 
 VALID = {"name": "csv-tools", "version": "1.0.0", "entry_point": "result = 1"}
 

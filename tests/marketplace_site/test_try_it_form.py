@@ -2,7 +2,7 @@
 
 import pytest
 
-from sandbox.forms import TryPluginForm
+from marketplace_site.forms import TryPluginForm
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from django.http import Http404, HttpRequest
 
 if TYPE_CHECKING:
-    from marketplace_site.marketplace import Marketplace
+    from marketplace_site.actions import Marketplace
     from registry.models import Plugin, PluginVersion
 
 

@@ -1,24 +1,18 @@
-"""The sandbox's pages that need other apps: "Try it" for a plugin version."""
+"""The "Try it" page: run a published plugin version with your own JSON context."""
 
 import json
-from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
-from django.utils.http import urlencode
+from django.urls import URLPattern, path
 from django.views.decorators.http import require_http_methods
 
-from marketplace_site.marketplace import create_marketplace
+from marketplace_site.actions import create_marketplace
+from marketplace_site.forms import TryPluginForm
+from marketplace_site.sections.try_it import try_url
 from marketplace_site.web.ratelimit import RateLimited, check_request
-from sandbox import services as sandbox_services
-from sandbox.forms import TryPluginForm
-
-if TYPE_CHECKING:
-    from marketplace_site.marketplace import Marketplace
-    from registry.models import Plugin, PluginVersion
 
 
 @login_required
@@ -54,26 +48,9 @@ def plugin_try(request: HttpRequest, name: str) -> HttpResponse:
         "result_output_json": (
             json.dumps(result.output, indent=2, ensure_ascii=False) if result is not None else ""
         ),
-        "action": _try_url(manifest.name, version),
+        "action": try_url(manifest.name, version),
     }
     return render(request, "sandbox/sandboxrun_try.html", context, status=status)
-
-
-def _try_url(name: str, version: str | None) -> str:
-    url = reverse("plugin_try", args=[name])
-    return f"{url}?{urlencode({'version': version})}" if version else url
-
-
-def plugin_section(
-    request: HttpRequest, marketplace: "Marketplace", plugin: "Plugin", selected: "PluginVersion"
-) -> dict[str, Any]:
-    """Context for includes/_plugin_sandbox.html: the Try it link and the run count."""
-    return {
-        "sandbox_try_url": _try_url(plugin.display_name, selected.version),
-        "sandbox_run_count": sandbox_services.install_counts([plugin.display_name])[
-            plugin.display_name
-        ],
-    }
 
 
 urlpatterns: list[URLPattern] = [
