@@ -23,6 +23,8 @@ MANIFEST_TEXT_FIELDS = ("description", "author", "license", "homepage")
 TEXT_FIELD_MAX_LENGTH = {"description": 5000, "author": 200, "license": 100, "homepage": 500}
 MAX_KEYWORDS = 20
 KEYWORD_MAX_LENGTH = 50
+# The longest version constraint anywhere: a manifest's, the stored dependency edge's column,
+# the range calculator's and the resolver's (which refuses longer text before parsing it).
 CONSTRAINT_MAX_LENGTH = 200
 
 
@@ -275,7 +277,7 @@ def validate_manifest_data(data: object) -> dict[str, str]:
 
     dependencies = data.get("dependencies")
     if dependencies is not None:
-        dependency_error = _check_dependencies(dependencies, data.get("name"))
+        dependency_error = _check_dependencies(dependencies)
         if dependency_error:
             errors["dependencies"] = dependency_error
 
@@ -316,7 +318,7 @@ def _storable(value: object) -> bool:
     return True
 
 
-def _check_dependencies(dependencies: object, own_name: object) -> str | None:
+def _check_dependencies(dependencies: object) -> str | None:
     if not isinstance(dependencies, Mapping):
         return "The dependencies must be an object mapping plugin names to version constraints."
     for dep_name, constraint in dependencies.items():

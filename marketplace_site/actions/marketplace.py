@@ -43,7 +43,6 @@ class InstallPlan:
     tree: DependencyNode | None
     error: str | None = None
     error_code: str | None = None
-    cycle: list[str] | None = None
 
 
 class Marketplace:
@@ -145,7 +144,7 @@ class Marketplace:
         except ResolutionError as error:
             return InstallPlan(manifest, {}, None, error.explanation, error.code)
         except CircularDependencyError as error:
-            return InstallPlan(manifest, {}, None, str(error), error.code, cycle=error.cycle)
+            return InstallPlan(manifest, {}, None, str(error), error.code)
         return InstallPlan(manifest, resolved, tree)
 
     def install_plugin(

@@ -15,8 +15,7 @@ from marketplace_site.models import ApiToken
 from marketplace_site.web.tokens import api_token_create
 from registry.models import Plugin, PluginVersion
 from reviews.models import OwnerReply, Report, Review
-from tests.factories import make_manifest, make_user
-from tests.reviews.helpers import make_superuser
+from tests.factories import make_manifest, make_superuser, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -18,14 +18,10 @@ from marketplace_site.api.schemas import (
 from marketplace_site.marketplace import create_marketplace
 from registry.services import RegistryService
 from sandbox.models import SandboxRun
-from tests.api.conftest import ApiClient
-from tests.factories import make_manifest
+from tests.factories import publish
+from tests.marketplace_site.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
-
-
-def publish(name: str, version: str = "1.0.0", owner: User | None = None, **fields: Any) -> None:
-    create_marketplace().publish(make_manifest(name, version, **fields), owner=owner)
 
 
 def manifest(name: str = "csv-tools", version: str = "1.0.0", **fields: Any) -> dict[str, Any]:

@@ -10,13 +10,9 @@ from django.test import Client
 
 from depgraph import drawing
 from marketplace_site.marketplace import Marketplace
-from tests.factories import make_manifest, make_user
+from tests.factories import make_manifest, make_user, publish
 
 pytestmark = pytest.mark.django_db
-
-
-def publish(marketplace: Marketplace, name: str, version: str = "1.0.0", **deps: str) -> None:
-    marketplace.publish(make_manifest(name, version, dependencies=deps))
 
 
 def section(html: str, section_id: str) -> str:
@@ -42,11 +38,11 @@ def get(client: Client, url: str) -> str:
 def test_the_plugin_page_shows_the_tree_with_constraints_and_resolved_versions(
     client: Client, marketplace: Marketplace
 ) -> None:
-    publish(marketplace, "base", "1.0.0")
-    publish(marketplace, "base", "1.4.0")
-    publish(marketplace, "base", "2.0.0")
-    publish(marketplace, "lib", "1.0.0", base="^1.0")
-    publish(marketplace, "app", "1.0.0", lib="*", ghost=">=1")
+    publish("base", "1.0.0", marketplace=marketplace)
+    publish("base", "1.4.0", marketplace=marketplace)
+    publish("base", "2.0.0", marketplace=marketplace)
+    publish("lib", "1.0.0", dependencies={"base": "^1.0"}, marketplace=marketplace)
+    publish("app", "1.0.0", dependencies={"lib": "*", "ghost": ">=1"}, marketplace=marketplace)
     tree = section(get(client, "/plugins/app/"), "dependencies")
     assert "app 1.0.0 ghost >=1 not published lib * → 1.0.0 base ^1.0 → 1.4.0" in text(tree)
     assert '<a href="/plugins/base/">base</a>' in tree
@@ -55,10 +51,10 @@ def test_the_plugin_page_shows_the_tree_with_constraints_and_resolved_versions(
 
 
 def test_the_tree_is_of_the_version_shown(client: Client, marketplace: Marketplace) -> None:
-    publish(marketplace, "old-dep")
-    publish(marketplace, "new-dep")
-    publish(marketplace, "app", "1.0.0", **{"old-dep": "*"})
-    publish(marketplace, "app", "2.0.0", **{"new-dep": "*"})
+    publish("old-dep", marketplace=marketplace)
+    publish("new-dep", marketplace=marketplace)
+    publish("app", "1.0.0", dependencies={"old-dep": "*"}, marketplace=marketplace)
+    publish("app", "2.0.0", dependencies={"new-dep": "*"}, marketplace=marketplace)
     assert "new-dep" in section(get(client, "/plugins/app/"), "dependencies")
     older = section(get(client, "/plugins/app/?version=1.0.0"), "dependencies")
     assert "old-dep" in older
@@ -66,28 +62,28 @@ def test_the_tree_is_of_the_version_shown(client: Client, marketplace: Marketpla
 
 
 def test_a_version_no_longer_published_is_marked(client: Client, marketplace: Marketplace) -> None:
-    publish(marketplace, "lib", "1.0.0")
-    publish(marketplace, "app", "1.0.0", lib=">=2")
+    publish("lib", "1.0.0", marketplace=marketplace)
+    publish("app", "1.0.0", dependencies={"lib": ">=2"}, marketplace=marketplace)
     assert "lib >=2 no matching version" in text(
         section(get(client, "/plugins/app/"), "dependencies")
     )
 
 
 def test_a_cycle_is_cut_and_marked(client: Client, marketplace: Marketplace) -> None:
-    publish(marketplace, "a", "1.0.0", b="*")
-    publish(marketplace, "b", "1.0.0", c="*")
-    publish(marketplace, "c", "1.0.0", a="*")
+    publish("a", "1.0.0", dependencies={"b": "*"}, marketplace=marketplace)
+    publish("b", "1.0.0", dependencies={"c": "*"}, marketplace=marketplace)
+    publish("c", "1.0.0", dependencies={"a": "*"}, marketplace=marketplace)
     tree = text(section(get(client, "/plugins/a/"), "dependencies"))
     assert "b * → 1.0.0 c * → 1.0.0 a * → 1.0.0 cycle" in tree
     assert "2 plugins in all · circular dependencies" in tree
 
 
 def test_a_shared_dependency_is_expanded_once(client: Client, marketplace: Marketplace) -> None:
-    publish(marketplace, "core")
-    publish(marketplace, "base", core="*")
-    publish(marketplace, "left", base="*")
-    publish(marketplace, "right", base="*")
-    publish(marketplace, "app", left="*", right="*")
+    publish("core", marketplace=marketplace)
+    publish("base", dependencies={"core": "*"}, marketplace=marketplace)
+    publish("left", dependencies={"base": "*"}, marketplace=marketplace)
+    publish("right", dependencies={"base": "*"}, marketplace=marketplace)
+    publish("app", dependencies={"left": "*", "right": "*"}, marketplace=marketplace)
     tree = section(get(client, "/plugins/app/"), "dependencies")
     assert text(tree).count("core") == 1
     first = re.search(r'<li id="(dep-\d+)"><details open><summary><a href="/plugins/base/">', tree)
@@ -97,9 +93,9 @@ def test_a_shared_dependency_is_expanded_once(client: Client, marketplace: Marke
 
 
 def test_a_chain_200_deep_renders(client: Client, marketplace: Marketplace) -> None:
-    publish(marketplace, "p200")
+    publish("p200", marketplace=marketplace)
     for number in range(199, -1, -1):
-        publish(marketplace, f"p{number}", **{f"p{number + 1}": "*"})
+        publish(f"p{number}", dependencies={f"p{number + 1}": "*"}, marketplace=marketplace)
     tree = section(get(client, "/plugins/p0/"), "dependencies")
     assert "200 plugins in all" in text(tree)
     assert tree.count("<details") == 200
@@ -107,7 +103,7 @@ def test_a_chain_200_deep_renders(client: Client, marketplace: Marketplace) -> N
 
 
 def test_a_plugin_without_dependencies_says_so(client: Client, marketplace: Marketplace) -> None:
-    publish(marketplace, "solo")
+    publish("solo", marketplace=marketplace)
     tree = text(section(get(client, "/plugins/solo/"), "dependencies"))
     assert "solo 1.0.0 depends on no other plugin." in tree
 
@@ -115,10 +111,10 @@ def test_a_plugin_without_dependencies_says_so(client: Client, marketplace: Mark
 def test_used_by_lists_dependents_with_their_version_and_constraint(
     client: Client, marketplace: Marketplace
 ) -> None:
-    publish(marketplace, "lib", "1.0.0")
-    publish(marketplace, "Web_App", "1.0.0", LIB="^1")
-    publish(marketplace, "Web_App", "1.1.0", LIB="^1.0")
-    publish(marketplace, "cli", "0.1", lib="*")
+    publish("lib", "1.0.0", marketplace=marketplace)
+    publish("Web_App", "1.0.0", dependencies={"LIB": "^1"}, marketplace=marketplace)
+    publish("Web_App", "1.1.0", dependencies={"LIB": "^1.0"}, marketplace=marketplace)
+    publish("cli", "0.1", dependencies={"lib": "*"}, marketplace=marketplace)
     used_by = section(get(client, "/plugins/lib/"), "used-by")
     assert text(used_by) == (
         "Used by 2 Plugin Its version Requires cli 0.1 * Web_App 1.1.0 and 1 older ^1.0"
@@ -128,9 +124,9 @@ def test_used_by_lists_dependents_with_their_version_and_constraint(
 
 
 def test_used_by_is_paged(client: Client, marketplace: Marketplace) -> None:
-    publish(marketplace, "core")
+    publish("core", marketplace=marketplace)
     for number in range(25):
-        publish(marketplace, f"user{number:02d}", core="*")
+        publish(f"user{number:02d}", dependencies={"core": "*"}, marketplace=marketplace)
     first = section(get(client, "/plugins/core/?version=1.0.0"), "used-by")
     assert "user00" in first
     assert "user19" in first
@@ -145,10 +141,10 @@ def test_used_by_is_paged(client: Client, marketplace: Marketplace) -> None:
 
 
 def test_used_by_follows_publish_and_remove(client: Client, marketplace: Marketplace) -> None:
-    publish(marketplace, "lib")
-    publish(marketplace, "app", "1.0.0", lib="*")
+    publish("lib", marketplace=marketplace)
+    publish("app", "1.0.0", dependencies={"lib": "*"}, marketplace=marketplace)
     assert "app" in section(get(client, "/plugins/lib/"), "used-by")
-    publish(marketplace, "app", "2.0.0")
+    publish("app", "2.0.0", marketplace=marketplace)
     assert "1.0.0" in text(section(get(client, "/plugins/lib/"), "used-by"))
     marketplace.remove_version("app", "1.0")
     assert "No published plugin depends on lib." in text(get(client, "/plugins/lib/"))
@@ -163,9 +159,9 @@ def test_removing_a_depended_on_version_lists_who_depends_on_it(
     owner = make_user("owner")
     marketplace.publish(make_manifest("lib", "1.0.0"), owner=owner)
     marketplace.publish(make_manifest("lib", "1.5.0"), owner=owner)
-    publish(marketplace, "exact", "1.0.0", lib="==1.0.0")
-    publish(marketplace, "ranged", "2.0.0", lib="^1.0")
-    publish(marketplace, "newer", "1.0.0", lib=">=1.5")
+    publish("exact", "1.0.0", dependencies={"lib": "==1.0.0"}, marketplace=marketplace)
+    publish("ranged", "2.0.0", dependencies={"lib": "^1.0"}, marketplace=marketplace)
+    publish("newer", "1.0.0", dependencies={"lib": ">=1.5"}, marketplace=marketplace)
     client.force_login(owner)
     page = section(get(client, "/plugins/lib/versions/1.0.0/remove/"), "dependents")
     assert text(page) == text(
@@ -184,7 +180,7 @@ def test_removing_a_version_nobody_uses_lists_nothing(
     owner = make_user("owner")
     marketplace.publish(make_manifest("lib", "1.0.0"), owner=owner)
     marketplace.publish(make_manifest("lib", "2.0.0"), owner=owner)
-    publish(marketplace, "app", "1.0.0", lib=">=2")
+    publish("app", "1.0.0", dependencies={"lib": ">=2"}, marketplace=marketplace)
     client.force_login(owner)
     html = get(client, "/plugins/lib/versions/1.0.0/remove/")
     assert 'id="dependents"' not in html
@@ -197,8 +193,8 @@ def test_removing_a_version_nobody_uses_lists_nothing(
 def test_the_graph_page_embeds_the_picture_and_links_every_plugin(
     client: Client, marketplace: Marketplace
 ) -> None:
-    publish(marketplace, "lib")
-    publish(marketplace, "app", "1.0.0", lib="*", ghost="*")
+    publish("lib", marketplace=marketplace)
+    publish("app", "1.0.0", dependencies={"lib": "*", "ghost": "*"}, marketplace=marketplace)
     html = get(client, "/plugins/app/graph/")
     assert (
         '<object class="depgraph-picture" type="image/svg+xml" data="/plugins/app/graph.svg">'
@@ -216,8 +212,8 @@ def test_the_graph_page_embeds_the_picture_and_links_every_plugin(
 def test_the_svg_is_drawn_with_links_to_plugin_pages(
     client: Client, marketplace: Marketplace
 ) -> None:
-    publish(marketplace, "lib")
-    publish(marketplace, "app", "1.0.0", lib="*")
+    publish("lib", marketplace=marketplace)
+    publish("app", "1.0.0", dependencies={"lib": "*"}, marketplace=marketplace)
     response = client.get("/plugins/app/graph.svg")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/svg+xml"
@@ -230,9 +226,9 @@ def test_the_svg_is_drawn_with_links_to_plugin_pages(
 
 @pytest.mark.usefixtures("dot")
 def test_the_svg_of_an_older_version(client: Client, marketplace: Marketplace) -> None:
-    publish(marketplace, "old-dep")
-    publish(marketplace, "app", "1.0.0", **{"old-dep": "*"})
-    publish(marketplace, "app", "2.0.0")
+    publish("old-dep", marketplace=marketplace)
+    publish("app", "1.0.0", dependencies={"old-dep": "*"}, marketplace=marketplace)
+    publish("app", "2.0.0", marketplace=marketplace)
     html = get(client, "/plugins/app/graph/?version=1.0.0")
     assert 'data="/plugins/app/graph.svg?version=1.0.0"' in html
     assert b"old-dep" in client.get("/plugins/app/graph.svg?version=1.0.0").content
@@ -243,8 +239,8 @@ def test_without_graphviz_the_page_says_so_and_keeps_the_tree(
     client: Client, marketplace: Marketplace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(drawing.shutil, "which", lambda name: None)
-    publish(marketplace, "lib")
-    publish(marketplace, "app", "1.0.0", lib="*")
+    publish("lib", marketplace=marketplace)
+    publish("app", "1.0.0", dependencies={"lib": "*"}, marketplace=marketplace)
     html = get(client, "/plugins/app/graph/")
     assert "needs Graphviz, which is not installed" in html
     assert "<object" not in html
@@ -258,9 +254,9 @@ def test_a_graph_too_large_to_draw_is_not_drawn(
     client: Client, marketplace: Marketplace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(drawing, "MAX_NODES", 2)
-    publish(marketplace, "a")
-    publish(marketplace, "b")
-    publish(marketplace, "app", "1.0.0", a="*", b="*")
+    publish("a", marketplace=marketplace)
+    publish("b", marketplace=marketplace)
+    publish("app", "1.0.0", dependencies={"a": "*", "b": "*"}, marketplace=marketplace)
     assert "more than the 2 a picture can show" in get(client, "/plugins/app/graph/")
     assert client.get("/plugins/app/graph.svg").status_code == 503
 
@@ -268,7 +264,7 @@ def test_a_graph_too_large_to_draw_is_not_drawn(
 def test_a_plugin_without_dependencies_has_no_picture(
     client: Client, marketplace: Marketplace
 ) -> None:
-    publish(marketplace, "solo")
+    publish("solo", marketplace=marketplace)
     html = get(client, "/plugins/solo/graph/")
     assert "solo 1.0.0 depends on no other plugin." in html
     assert "<object" not in html
@@ -286,12 +282,12 @@ def test_a_plugin_without_dependencies_has_no_picture(
 def test_unknown_plugins_and_versions_are_not_found(
     client: Client, marketplace: Marketplace, url: str
 ) -> None:
-    publish(marketplace, "app")
+    publish("app", marketplace=marketplace)
     assert client.get(url).status_code == 404
 
 
 def test_the_graph_pages_answer_only_reads(client: Client, marketplace: Marketplace) -> None:
-    publish(marketplace, "app")
+    publish("app", marketplace=marketplace)
     responses: list[Any] = [
         client.post("/plugins/app/graph/"),
         client.post("/plugins/app/graph.svg"),
@@ -304,7 +300,7 @@ def test_plugins_that_all_depend_on_each_other_still_render(
 ) -> None:
     names = [f"mesh{number}" for number in range(10)]  # 9! paths from each plugin
     for name in names:
-        publish(marketplace, name, **dict.fromkeys(names, "*"))
+        publish(name, dependencies=dict.fromkeys(names, "*"), marketplace=marketplace)
     tree = section(get(client, "/plugins/mesh0/"), "dependencies")
     assert "9 plugins in all" in text(tree)
     assert tree.count("<details") == 10  # each plugin's dependencies shown once

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from marketplace_site.marketplace import create_marketplace
-from tests.api.conftest import ApiClient
-from tests.api.helpers import assert_error
 from tests.factories import make_manifest
+from tests.marketplace_site.api.helpers import assert_error
+from tests.marketplace_site.conftest import ApiClient
 
 # Keep hypothesis's files out of the repository: pytest's norecursedirs (pyproject) replaces the
 # defaults, so a .hypothesis directory at the root makes collection warn, an error here.

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.api.conftest import API
+from tests.marketplace_site.conftest import API
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from marketplace_site.marketplace import Marketplace
 from registry.models import PluginVersion
-from tests.api.conftest import ApiClient
-from tests.api.helpers import assert_error
 from tests.factories import PASSWORD
+from tests.marketplace_site.api.helpers import assert_error
+from tests.marketplace_site.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
 

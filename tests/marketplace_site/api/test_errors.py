@@ -12,9 +12,9 @@ from marketplace_site.models import ApiToken
 from marketplace_site.web.tokens import api_token_create, api_token_revoke
 from registry.services import RegistryService
 from sandbox.models import SandboxRun
-from tests.api.conftest import API, ApiClient
-from tests.api.helpers import assert_error
-from tests.factories import make_manifest
+from tests.factories import publish
+from tests.marketplace_site.api.helpers import assert_error
+from tests.marketplace_site.conftest import API, ApiClient
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +28,6 @@ PROTECTED = [
     ("post", "/install/plan", {"name": "csv-tools"}),
     ("post", "/install", {"name": "csv-tools"}),
 ]
-
-
-def publish(name: str, version: str = "1.0.0", owner: User | None = None, **fields: Any) -> None:
-    create_marketplace().publish(make_manifest(name, version, **fields), owner=owner)
 
 
 def call(client: ApiClient, method: str, path: str, body: Any) -> Any:
