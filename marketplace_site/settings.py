@@ -222,7 +222,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # No inline script or style anywhere: every page's CSS and JavaScript is a static file. The
-# dependency graph's SVG sets its own, stricter policy (marketplace_site.pages.depgraph), which
+# dependency graph's SVG sets its own, stricter policy (marketplace_site.views.graph), which
 # the middleware leaves alone; "object-src 'self'" lets the graph page embed it.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -135,3 +135,44 @@ def test_the_page_is_prefilled_from_the_plugin_page(client: Client, catalog: Non
     response = client.get(reverse("install"), {"name": "app", "version": "1.0.0"})
     assert response.status_code == 200
     assert 'value="app"' in response.content.decode()
+
+
+@pytest.mark.parametrize("action", ["plan", "install"])
+def test_a_new_manifest_under_someone_elses_name_is_refused_like_the_api(
+    catalog: None, action: str
+) -> None:
+    owner = make_user("owner")
+    create_marketplace().publish(
+        {"name": "owned", "version": "1.0.0", "entry_point": "1"}, owner=owner
+    )
+    manifest = {"name": "Owned", "version": "2.0.0", "entry_point": "1"}
+    visitor = Client()
+    for client in (signed_in(), visitor):
+        response = client.post(
+            reverse("install"),
+            {"source": "manifest", "manifest_text": json.dumps(manifest), "action": action},
+        )
+        if action == "install" and client is visitor:
+            assert response.status_code == 302  # a visitor is sent to log in first
+            continue
+        assert response.status_code == 403
+        assert "belongs to another account" in response.content.decode()
+    assert create_marketplace().registry.versions("owned") == ["1.0.0"]
+
+
+def test_its_owner_and_visitors_may_plan_a_new_version_of_a_free_name(catalog: None) -> None:
+    owner = make_user("owner")
+    create_marketplace().publish(
+        {"name": "owned", "version": "1.0.0", "entry_point": "1"}, owner=owner
+    )
+    as_owner = Client()
+    as_owner.force_login(owner)
+    mine = {"name": "owned", "version": "2.0.0", "entry_point": "1"}
+    free = {"name": "brand-new", "version": "1.0.0", "entry_point": "1"}
+    for client, manifest in ((as_owner, mine), (Client(), free)):
+        response = client.post(
+            reverse("install"),
+            {"source": "manifest", "manifest_text": json.dumps(manifest), "action": "plan"},
+        )
+        assert response.status_code == 200
+        assert "Installing publishes" in response.content.decode()
