@@ -28,9 +28,6 @@ def manifest(name: str = "csv-tools", version: str = "1.0.0", **fields: Any) -> 
     return {"name": name, "version": version, "entry_point": "result = 6 * 7", **fields}
 
 
-# --------------------------------------------------------------------------- reading
-
-
 def test_list_pages_and_sorts(anon: ApiClient, owner: User) -> None:
     for i in range(5):
         publish(f"plugin-{i}", owner=owner if i == 0 else None)
@@ -151,9 +148,6 @@ def test_review_list_leaves_out_hidden_reviews(anon: ApiClient, owner: User) -> 
         anon.get("/plugins/csv-tools/reviews", {"offset": 1, "limit": 1}).json()
     )
     assert [r.user for r in one.items] == ["ann"] and one.items[0].comment == "Great"
-
-
-# --------------------------------------------------------------------------- writing
 
 
 def test_publish(as_owner: ApiClient, owner: User) -> None:

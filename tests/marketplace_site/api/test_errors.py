@@ -34,9 +34,6 @@ def call(client: ApiClient, method: str, path: str, body: Any) -> Any:
     return client.delete(path) if method == "delete" else client.post(path, body)
 
 
-# --------------------------------------------------------------------------- 401
-
-
 @pytest.mark.parametrize(("method", "path", "body"), PROTECTED)
 def test_protected_operations_need_a_token(
     anon: ApiClient, owner: User, method: str, path: str, body: Any
@@ -78,9 +75,6 @@ def test_a_token_is_a_header_not_a_session(owner: User) -> None:
     client.login(username=owner.username, password=PASSWORD)
     response = client.post(f"{API}/plugins", MANIFEST, content_type="application/json")
     assert_error(response, 401, "not_authenticated")
-
-
-# --------------------------------------------------------------------------- 400
 
 
 def test_invalid_manifest_lists_field_errors(as_owner: ApiClient) -> None:
@@ -186,9 +180,6 @@ def test_bad_install_bodies(as_owner: ApiClient, body: dict[str, Any]) -> None:
     assert_error(as_owner.post("/install/plan", body), 400, "invalid_input")
 
 
-# --------------------------------------------------------------------------- 403
-
-
 def test_publishing_to_someone_elses_plugin(as_other: ApiClient, owner: User) -> None:
     publish("csv-tools", owner=owner)
     body = {**MANIFEST, "name": "CSV_Tools", "version": "2.0.0"}
@@ -210,9 +201,6 @@ def test_owners_cannot_review_their_own_plugin(as_owner: ApiClient, owner: User)
     publish("csv-tools", owner=owner)
     assert_error(as_owner.post("/plugins/csv-tools/reviews", {"rating": 5}), 403, "own_plugin")
     assert not create_marketplace().reviews.for_plugin("csv-tools")
-
-
-# --------------------------------------------------------------------------- 404
 
 
 @pytest.mark.parametrize(
@@ -257,9 +245,6 @@ def test_wrong_methods_are_json_405s(anon: ApiClient) -> None:
     response = anon.client.put(f"{API}/plugins")
     assert_error(response, 405, "method_not_allowed")
     assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
-
-
-# --------------------------------------------------------------------------- 409, 413, 422
 
 
 def test_duplicate_versions(as_owner: ApiClient, owner: User) -> None:
@@ -309,9 +294,6 @@ def test_a_new_manifest_closing_a_cycle(as_owner: ApiClient) -> None:
     error = assert_error(as_owner.post("/install", body), 422, "circular_dependency")
     assert error.cycle is not None and error.cycle[0] == error.cycle[-1]
     assert RegistryService().get("alpha") is None
-
-
-# --------------------------------------------------------------------------- 500
 
 
 def test_unexpected_errors_are_json_and_reach_the_test_client(

@@ -61,8 +61,6 @@ def action_url(action: str, review: Review) -> str:
     return reverse(f"review_{action}", args=[PLUGIN, review.pk])
 
 
-# ------------------------------------------------------------------ permission matrix
-
 # For each action: the POST data, a probe of the state it changes, and per role what
 # happens: "ok" (redirect back, state changed), "forbidden" (403, unchanged) or "login"
 # (redirect to log in, unchanged).
@@ -176,9 +174,6 @@ def test_state_changes_need_the_csrf_token(world: World, action: str) -> None:
     response = client.post(action_url(action, world.review), ACTIONS[action].data)
     assert response.status_code == 403
     assert ACTIONS[action].probe(world) == before
-
-
-# ------------------------------------------------------------------ the plugin page
 
 
 def test_plugin_page_shows_summary_histogram_and_reviews(world: World, client: Client) -> None:
@@ -456,9 +451,6 @@ def test_plain_user_sees_no_moderation_tools(world: World) -> None:
     html = world.client_for("user").get(page_url()).content.decode()
     assert "Hide (moderator)" not in html
     assert "Moderation queue" not in html
-
-
-# ------------------------------------------------------------------ account and user pages
 
 
 def test_account_page_lists_own_reviews_hidden_ones_and_replies(world: World) -> None:
