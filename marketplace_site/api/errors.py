@@ -16,7 +16,6 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from marketplace_site.types import MarketplaceError
-from marketplace_site.web.ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +100,11 @@ def error_response(
 def marketplace_error_to_api(error: MarketplaceError) -> ApiError:
     """The status, code and detail a service's or an action's error carries."""
     return ApiError(
-        error.http_status, error.code, error.detail, cycle=getattr(error, "cycle", None)
+        error.http_status,
+        error.code,
+        error.detail,
+        cycle=getattr(error, "cycle", None),
+        headers=getattr(error, "headers", None),
     )
 
 
@@ -157,9 +160,6 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return on_api_error(request, body_too_large())
 
-    def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
-        return on_api_error(request, rate_limited_error(exc))
-
     def on_exception(request: HttpRequest, exc: Exception) -> HttpResponse:
         # Log it, and tell Django (the test client re-raises it), but answer in JSON.
         logger.error("API error on %s", request.path, exc_info=exc)
@@ -174,18 +174,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
         (HttpError, on_http_error),
         (Http404, on_not_found),
         (RequestDataTooBig, on_too_big),
-        (RateLimited, on_rate_limited),
         (Exception, on_exception),
     ]
     for exc_class, handler in handlers:
         api.add_exception_handler(exc_class, handler)
-
-
-def rate_limited_error(error: RateLimited) -> ApiError:
-    """429 with ``Retry-After``: the user made too many requests of one kind."""
-    return ApiError(
-        429, "rate_limited", error.message, headers={"Retry-After": str(error.retry_after)}
-    )
 
 
 def body_too_large() -> ApiError:

@@ -21,12 +21,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from marketplace_site.models import RateCounter
+from marketplace_site.types import MarketplaceError
 
 ViewFunc = Callable[..., HttpResponse]
 
 
-class RateLimited(Exception):
-    """Too many requests of one action in the current window."""
+class RateLimited(MarketplaceError):
+    """Too many requests of one action in the current window (429, with ``Retry-After``)."""
+
+    code = "rate_limited"
+    http_status = 429
 
     def __init__(self, *, action: str, limit: int, window: int, retry_after: int) -> None:
         self.action = action
@@ -42,6 +46,10 @@ class RateLimited(Exception):
             f"You have reached the limit of {self.limit} {label} per {_duration(self.window)}. "
             f"Try again in {_duration(self.retry_after)}."
         )
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 ACTION_LABELS = {
