@@ -10,8 +10,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from marketplace_site.api.tokens import api_token_revoke
 from marketplace_site.models import ApiToken
+from marketplace_site.web.tokens import api_token_revoke
 
 
 @admin.register(ApiToken)

@@ -19,7 +19,7 @@ class MarketplaceSiteConfig(AppConfig):
 
     def ready(self) -> None:
         from depgraph.models import DependencyEdge
-        from marketplace_site import page_cache
+        from marketplace_site.web import page_cache
         from registry.models import Plugin, PluginVersion
         from reviews.models import HelpfulVote, OwnerReply, Review
 

@@ -1,37 +1,65 @@
-import json
+"""The site's forms: sign-up, API tokens, publishing, installing and "Try it".
+
+Every JSON a person types or uploads is read by ``marketplace_site.inputs``; a form puts its
+message next to the field. A form's error code names what the person must fix in that field:
+``invalid_json`` for any JSON that cannot be used (the message says which rule), where the API
+gives clients the finer codes of ``inputs``.
+"""
+
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
-from marketplace_site.types import PluginManifest, storable_text
-from registry.forms import parse_manifest_text
+from marketplace_site.inputs import CONTEXT_MAX_CHARS, JsonInputError, read_json, read_json_object
+from marketplace_site.models import TOKEN_NAME_MAX_LENGTH
+from marketplace_site.types import PluginManifest, validate_manifest_data
 
-# As deep as the API accepts (marketplace_site.api.parser.MAX_JSON_DEPTH).
-CONTEXT_MAX_DEPTH = 32
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number; numbers must be finite")
+# The codes a form keeps from inputs; the rest are "invalid_json".
+FORM_CODES = {"too_large", "not_an_object"}
 
 
-def _context_problem(value: Any) -> str | None:
-    """Why a parsed context cannot be used: too deep, or strings a database would refuse."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if level > CONTEXT_MAX_DEPTH:
-            return f"The context nests deeper than {CONTEXT_MAX_DEPTH} levels."
-        if isinstance(item, dict):
-            for key, child in item.items():
-                stack.extend([(key, level + 1), (child, level + 1)])
-        elif isinstance(item, list):
-            stack.extend((child, level + 1) for child in item)
-        elif isinstance(item, str) and not storable_text(item):
-            return "The context's strings may not contain NUL (\\u0000) or unpaired surrogates."
-    return None
+def _form_code(error: JsonInputError) -> str:
+    return error.code if error.code in FORM_CODES else "invalid_json"
+
+
+class JsonObjectField(forms.CharField):
+    """A JSON object typed into a textarea (a run's context); empty means ``{}``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.what = kwargs.pop("what", "context")
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> dict[str, Any]:
+        text = super().clean(value)
+        if not text.strip():
+            return {}
+        try:
+            return read_json_object(text, what=self.what)
+        except JsonInputError as error:
+            raise ValidationError(error.message, code=_form_code(error)) from error
+
+
+def parse_manifest_text(text: str) -> tuple[PluginManifest | None, dict[str, tuple[str, str]]]:
+    """A manifest from JSON text, or the errors: manifest field -> (message, code)."""
+    try:
+        data = read_json(text, what="manifest")
+    except JsonInputError as error:
+        field = str(error.path[0]) if error.path else ""
+        if field.isidentifier():  # a problem inside one field of the manifest
+            return None, {field: (error.message, f"invalid_{field}")}
+        return None, {"__all__": (error.message, _form_code(error))}
+    errors = validate_manifest_data(data)
+    if errors:
+        return None, {
+            field: (message, "required" if "required" in message else f"invalid_{field}")
+            for field, message in errors.items()
+        }
+    return PluginManifest.from_dict(data), {}
 
 
 class SignUpForm(UserCreationForm[User]):
@@ -40,6 +68,79 @@ class SignUpForm(UserCreationForm[User]):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email")
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=TOKEN_NAME_MAX_LENGTH,
+        label="Token name",
+        help_text="What will use it, e.g. \u201cCI on my laptop\u201d.",
+    )
+
+
+class ManifestForm(forms.Form):
+    """Publish: a manifest JSON file or pasted text, every problem reported at once."""
+
+    manifest_file = forms.FileField(
+        required=False,
+        label="Manifest file",
+        help_text="A JSON file of at most 256 KiB.",
+    )
+    manifest_text = forms.CharField(
+        required=False,
+        label="…or paste the manifest JSON",
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
+        strip=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.manifest: PluginManifest | None = None
+        # Problems with the manifest's own fields, shown one per line next to the manifest.
+        self.manifest_errors: dict[str, tuple[str, str]] = {}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        upload = cleaned.get("manifest_file")
+        text = cleaned.get("manifest_text") or ""
+        if upload is not None:
+            if upload.size > settings.MANIFEST_MAX_BYTES:
+                limit_kib = settings.MANIFEST_MAX_BYTES // 1024
+                raise ValidationError(
+                    {"manifest_file": ValidationError(
+                        f"The file is larger than {limit_kib} KiB.", code="too_large"
+                    )}
+                )  # fmt: skip
+            try:
+                text = upload.read().decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise ValidationError(
+                    {"manifest_file": ValidationError(
+                        "The file is not UTF-8 text.", code="invalid_encoding"
+                    )}
+                ) from error  # fmt: skip
+            field = "manifest_file"
+        elif text.strip():
+            field = "manifest_text"
+        else:
+            raise ValidationError(
+                {"manifest_text": ValidationError(
+                    "Upload a manifest file or paste its JSON.", code="required"
+                )}
+            )  # fmt: skip
+        manifest, errors = parse_manifest_text(text)
+        self.manifest_errors = errors
+        for key, (message, code) in errors.items():
+            label = "" if key == "__all__" else f"{key}: "
+            self.add_error(field, ValidationError(f"{label}{message}", code=code))
+        self.manifest = manifest
+        return cleaned
+
+    def add_manifest_error(self, key: str, message: str, code: str) -> None:
+        """Attach an error found after validation (a duplicate, a bad constraint)."""
+        field = "manifest_file" if self.cleaned_data.get("manifest_file") else "manifest_text"
+        self.manifest_errors[key] = (message, code)
+        self.add_error(field, ValidationError(f"{key}: {message}", code=code))
 
 
 class InstallForm(forms.Form):
@@ -59,8 +160,7 @@ class InstallForm(forms.Form):
         strip=False,
         help_text="Only for a new manifest: installing it publishes it first.",
     )
-    context = forms.CharField(
-        required=False,
+    context = JsonObjectField(
         label="Context (JSON object)",
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
         help_text='Global variables for the plugin\'s code, e.g. {"text": "hello"}.',
@@ -69,27 +169,6 @@ class InstallForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.manifest: PluginManifest | None = None
-
-    def clean_context(self) -> dict[str, Any]:
-        text = (self.cleaned_data.get("context") or "").strip()
-        if not text:
-            return {}
-        try:
-            value = json.loads(text, parse_constant=_reject_constant)
-        except RecursionError as error:
-            raise ValidationError(
-                f"The context nests deeper than {CONTEXT_MAX_DEPTH} levels.", code="too_deep"
-            ) from error
-        except ValueError as error:  # invalid JSON, or an integer of more than 4300 digits
-            raise ValidationError(
-                f"The context is not valid JSON: {error}.", code="invalid_json"
-            ) from error
-        if not isinstance(value, dict):
-            raise ValidationError("The context must be a JSON object.", code="not_an_object")
-        problem = _context_problem(value)
-        if problem:
-            raise ValidationError(problem, code="invalid_context")
-        return value
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -102,3 +181,16 @@ class InstallForm(forms.Form):
         elif not (cleaned.get("name") or "").strip():
             self.add_error("name", ValidationError("Name the plugin to install.", code="required"))
         return cleaned
+
+
+class TryPluginForm(forms.Form):
+    """ "Try it": a JSON context for one run of a published version."""
+
+    context = JsonObjectField(
+        label="Context (JSON object)",
+        initial="{}",
+        # A trial run is interactive: its field refuses a long text before it is parsed.
+        max_length=CONTEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "class": "code"}),
+        help_text='Its keys become global variables of the plugin\'s code, e.g. {"n": 3}.',
+    )

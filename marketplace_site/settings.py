@@ -53,7 +53,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Before anything reads the body (CSRF reads request.POST, which parses a whole upload).
-    "marketplace_site.middleware.RequestBodyLimitMiddleware",
+    "marketplace_site.web.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,7 +67,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     # Refuses a locked-out username+address before the password is even checked.
-    "marketplace_site.auth_backends.LoginThrottleBackend",
+    "marketplace_site.web.auth_backends.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -157,7 +157,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "marketplace_site.auth_backends.lockout_response"
+AXES_LOCKOUT_CALLABLE = "marketplace_site.web.auth_backends.lockout_response"
 AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -193,11 +193,11 @@ MANIFEST_MAX_BYTES = 256 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 # Any request body declared larger than this is refused (413) before it is read
-# (marketplace_site.middleware); the API refuses bodies over MANIFEST_MAX_BYTES itself.
+# (marketplace_site.web.middleware); the API refuses bodies over MANIFEST_MAX_BYTES itself.
 REQUEST_BODY_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 # Anonymous visitors get plugin pages from the cache for up to this long (0: off); any change
-# to what the pages show makes every cached page stale at once (marketplace_site.page_cache).
+# to what the pages show makes every cached page stale at once (marketplace_site.web.page_cache).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 
 # Marketplace behaviour.
@@ -222,7 +222,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # No inline script or style anywhere: every page's CSS and JavaScript is a static file. The
-# dependency graph's SVG sets its own, stricter policy (marketplace_site.pages.depgraph), which
+# dependency graph's SVG sets its own, stricter policy (marketplace_site.views.graph), which
 # the middleware leaves alone; "object-src 'self'" lets the graph page embed it.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

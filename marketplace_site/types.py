@@ -23,6 +23,8 @@ MANIFEST_TEXT_FIELDS = ("description", "author", "license", "homepage")
 TEXT_FIELD_MAX_LENGTH = {"description": 5000, "author": 200, "license": 100, "homepage": 500}
 MAX_KEYWORDS = 20
 KEYWORD_MAX_LENGTH = 50
+# The longest version constraint anywhere: a manifest's, the stored dependency edge's column,
+# the range calculator's and the resolver's (which refuses longer text before parsing it).
 CONSTRAINT_MAX_LENGTH = 200
 
 
@@ -31,21 +33,37 @@ def canonical_name(name: str) -> str:
     return canonicalize_name(name)
 
 
-# --------------------------------------------------------------------------- errors
-
-
 class MarketplaceError(Exception):
-    """Base of every error the marketplace raises on purpose."""
+    """Base of every error the marketplace raises on purpose.
+
+    ``code`` is the machine-readable name a JSON client sees, ``http_status`` the status a
+    page or the API answers with (RFC 9110: 400 for input the caller must fix, 403 for a
+    permission, 404, 409 for a conflict with what is stored, 422 for a request that is
+    well-formed but cannot be carried out), and ``detail`` the message, or field -> message.
+    """
 
     code = "marketplace_error"
+    http_status = 400
 
     @property
     def message(self) -> str:
         return str(self)
 
+    @property
+    def detail(self) -> str | dict[str, str]:
+        return self.message
+
+
+class Forbidden(MarketplaceError):
+    """The acting user may not do this (not the owner, not a moderator, ...)."""
+
+    code = "forbidden"
+    http_status = 403
+
 
 class InvalidManifest(MarketplaceError):
     code = "invalid_manifest"
+    http_status = 400
 
     def __init__(self, errors: Mapping[str, str], message: str | None = None) -> None:
         self.errors: dict[str, str] = dict(errors)
@@ -55,9 +73,14 @@ class InvalidManifest(MarketplaceError):
             )
         super().__init__(message)
 
+    @property
+    def detail(self) -> str | dict[str, str]:
+        return self.errors or {"__all__": self.message}
+
 
 class DuplicateVersion(MarketplaceError):
     code = "duplicate_version"
+    http_status = 409
 
     def __init__(self, name: str, version: str, message: str | None = None) -> None:
         self.name = name
@@ -67,6 +90,7 @@ class DuplicateVersion(MarketplaceError):
 
 class PluginNotFound(MarketplaceError):
     code = "plugin_not_found"
+    http_status = 404
 
     def __init__(self, name: str, version: str | None = None, message: str | None = None) -> None:
         self.name = name
@@ -90,6 +114,7 @@ class InvalidConstraint(MarketplaceError, ValueError):
 
 class ResolutionError(MarketplaceError):
     code = "resolution_failed"
+    http_status = 422
 
     def __init__(self, explanation: str) -> None:
         self.explanation = explanation
@@ -98,13 +123,11 @@ class ResolutionError(MarketplaceError):
 
 class CircularDependencyError(MarketplaceError):
     code = "circular_dependency"
+    http_status = 422
 
     def __init__(self, cycle: Sequence[str], message: str | None = None) -> None:
         self.cycle: list[str] = list(cycle)
         super().__init__(message or "Circular dependency: " + " -> ".join(self.cycle))
-
-
-# --------------------------------------------------------------------------- values
 
 
 class FrozenDict(dict[str, str]):
@@ -254,7 +277,7 @@ def validate_manifest_data(data: object) -> dict[str, str]:
 
     dependencies = data.get("dependencies")
     if dependencies is not None:
-        dependency_error = _check_dependencies(dependencies, data.get("name"))
+        dependency_error = _check_dependencies(dependencies)
         if dependency_error:
             errors["dependencies"] = dependency_error
 
@@ -295,7 +318,7 @@ def _storable(value: object) -> bool:
     return True
 
 
-def _check_dependencies(dependencies: object, own_name: object) -> str | None:
+def _check_dependencies(dependencies: object) -> str | None:
     if not isinstance(dependencies, Mapping):
         return "The dependencies must be an object mapping plugin names to version constraints."
     for dep_name, constraint in dependencies.items():
@@ -368,9 +391,6 @@ class InstallResult:
     resolved: dict[str, str]
     tree: DependencyNode
     sandbox: SandboxResult
-
-
-# --------------------------------------------------------------------------- protocols
 
 
 @runtime_checkable

@@ -1,31 +1,21 @@
+"""Every URL: each page family's module in ``marketplace_site.views`` (and each app's
+``urls``) brings its own ``urlpatterns``; the JSON API is mounted at ``/api/v1/``."""
+
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from marketplace_site.api import api
-from marketplace_site.views import accounts, install, plugins, tokens
+from marketplace_site.api.main import api
 
 urlpatterns = [
     path("", include("registry.urls")),
-    path("plugins/", plugins.browse, name="browse"),
-    path("plugins/<str:name>/", plugins.plugin_detail, name="plugin_detail"),
-    path("publish/", plugins.publish, name="publish"),
-    path("install/", install.install, name="install"),
-    path(
-        "plugins/<str:name>/versions/<str:version>/remove/",
-        plugins.remove_version,
-        name="remove_version",
-    ),
-    path("accounts/", accounts.account, name="account"),
-    path("accounts/tokens/new/", tokens.token_create, name="api_token_create"),
-    path("accounts/tokens/<int:pk>/revoke/", tokens.token_revoke, name="api_token_revoke"),
+    path("", include("marketplace_site.views.plugins")),
+    path("", include("marketplace_site.views.install")),
+    path("", include("marketplace_site.views.try_it")),
+    path("", include("marketplace_site.views.graph")),
+    path("", include("marketplace_site.views.range_calculator")),
+    path("", include("marketplace_site.views.reviews")),
+    path("", include("marketplace_site.views.accounts")),
+    path("", include("marketplace_site.views.tokens")),
     path("api/v1/", api.urls),
-    path("accounts/signup/", accounts.signup, name="signup"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", include("marketplace_site.pages.resolver")),
-    path("", include("marketplace_site.pages.sandbox")),
-    path("", include("marketplace_site.pages.reviews")),
-    path("", include("marketplace_site.pages.depgraph")),
     path("admin/", admin.site.urls),
 ]

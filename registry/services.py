@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from marketplace_site.types import (
     DuplicateVersion,
+    Forbidden,
     InvalidManifest,
-    MarketplaceError,
     PluginManifest,
     PluginNotFound,
     canonical_name,
@@ -21,15 +21,16 @@ from registry.models import Plugin, PluginVersion
 from registry.versioning import parse_version, precedence_key
 
 
-class NotPluginOwner(MarketplaceError):
+class NotPluginOwner(Forbidden):
     """Somebody other than the owner tried to publish to or change a plugin."""
 
     code = "not_owner"
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, message: str | None = None) -> None:
         self.name = name
         super().__init__(
-            f"The plugin name {name!r} belongs to another account; "
+            message
+            or f"The plugin name {name!r} belongs to another account; "
             "only its owner can publish versions of it. Choose another name."
         )
 
@@ -40,12 +41,20 @@ class SearchPage:
     total: int
 
 
+def may_use_name(user: Any, name: str) -> bool:
+    """The name is free (or has no owner) or belongs to ``user``: what a dry run of a
+    publish (an install plan) asks, which stores nothing, so a visitor may ask it too."""
+    plugin = Plugin.objects.filter(canonical_name=canonical_name(name)).only("owner_id").first()
+    if plugin is None or plugin.owner_id is None:
+        return True
+    return bool(getattr(user, "is_authenticated", False)) and plugin.owner_id == user.pk
+
+
 def can_publish(user: Any, name: str) -> bool:
     """A new name may be taken by anyone signed in; an existing one only by its owner."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    plugin = Plugin.objects.filter(canonical_name=canonical_name(name)).only("owner_id").first()
-    return plugin is None or plugin.owner_id is None or plugin.owner_id == user.pk
+    return may_use_name(user, name)
 
 
 def can_remove_version(user: Any, plugin: Plugin) -> bool:

@@ -18,9 +18,8 @@ from typing import Literal, NamedTuple
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from marketplace_site.types import InvalidConstraint
+from marketplace_site.types import CONSTRAINT_MAX_LENGTH, InvalidConstraint
 
-MAX_CONSTRAINT_LENGTH = 1000
 EXAMPLES = "^1.2.3, ~1.2, 1.x, 1.0.0 - 2.0.0, >=1.0.0 <2.0.0 || ^3.0.0, or PEP 440's >=1.2,<2"
 
 _XID = r"0|[1-9]\d*|[xX*]"
@@ -292,9 +291,9 @@ def parse_constraint(text: str, include_prerelease: bool = False) -> Constraint:
 
 @lru_cache(maxsize=8192)
 def _parse_cached(text: str, include_prerelease: bool) -> Constraint:
-    if len(text) > MAX_CONSTRAINT_LENGTH:
+    if len(text) > CONSTRAINT_MAX_LENGTH:
         raise InvalidConstraint(
-            text[:50] + "…", f"A constraint may be at most {MAX_CONSTRAINT_LENGTH} characters."
+            text[:50] + "…", f"A constraint may be at most {CONSTRAINT_MAX_LENGTH} characters."
         )
     stripped = text.strip()
     specifiers = _as_pep440(stripped)

@@ -1,10 +1,11 @@
 """Forms for the review pages; every error is attached to its field with a code."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
 
+from reviews import services
 from reviews.models import (
     COMMENT_MAX_LENGTH,
     FLAG_REASON_MAX_LENGTH,
@@ -21,12 +22,12 @@ RATING_CHOICES = [
 ]
 
 
-def _too_long(label: str, value: str, limit: int, code: str) -> forms.ValidationError:
-    return forms.ValidationError(
-        "The %(label)s is %(length)d characters long; the limit is %(limit)d.",
-        code=code,
-        params={"label": label, "length": len(value), "limit": limit},
-    )
+def _by_the_service(form: forms.Form, check: Callable[[], object]) -> None:
+    """Run one of the service's rules; its ``InvalidReview`` becomes the field's error."""
+    try:
+        check()
+    except services.InvalidReview as error:
+        form.add_error(error.field, forms.ValidationError(error.message, code=error.code))
 
 
 class ReviewForm(forms.Form):
@@ -62,19 +63,21 @@ class ReviewForm(forms.Form):
                 code="invalid_rating",
                 params={"value": raw},
             ) from None
-        if not RATING_MIN <= rating <= RATING_MAX:
-            raise forms.ValidationError(
-                "The rating must be from 1 to 5 stars; %(value)s is outside that range.",
-                code="rating_out_of_range",
-                params={"value": rating},
-            )
-        return rating
+        try:
+            return services.check_rating(rating)
+        except services.InvalidReview as error:
+            raise forms.ValidationError(error.message, code=error.code) from error
 
-    def clean_comment(self) -> str:
-        comment: str = self.cleaned_data["comment"]
-        if len(comment) > COMMENT_MAX_LENGTH:
-            raise _too_long("comment", comment, COMMENT_MAX_LENGTH, "comment_too_long")
-        return comment
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "comment" in cleaned:
+            _by_the_service(self, lambda: services.check_comment(cleaned["comment"]))
+        return cleaned
+
+    def add_service_error(self, error: services.InvalidReview) -> None:
+        """An error the service found after the form was valid, on its field."""
+        field = error.field if error.field in self.fields else None
+        self.add_error(field, forms.ValidationError(error.message, code=error.code))
 
 
 class ReportForm(forms.Form):
@@ -93,18 +96,11 @@ class ReportForm(forms.Form):
         help_text="Required when the reason is Other.",
     )
 
-    def clean_text(self) -> str:
-        text: str = self.cleaned_data["text"]
-        if len(text) > REPORT_TEXT_MAX_LENGTH:
-            raise _too_long("explanation", text, REPORT_TEXT_MAX_LENGTH, "text_too_long")
-        return text
-
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("reason") == Report.Reason.OTHER and not cleaned.get("text"):
-            self.add_error(
-                "text",
-                forms.ValidationError("Say what is wrong with this review.", code="text_required"),
+        if cleaned.get("reason"):
+            _by_the_service(
+                self, lambda: services.check_report(cleaned["reason"], cleaned.get("text", ""))
             )
         return cleaned
 
@@ -116,11 +112,11 @@ class ReplyForm(forms.Form):
         error_messages={"required": "Write a reply before posting it."},
     )
 
-    def clean_text(self) -> str:
-        text: str = self.cleaned_data["text"]
-        if len(text) > REPLY_MAX_LENGTH:
-            raise _too_long("reply", text, REPLY_MAX_LENGTH, "text_too_long")
-        return text
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "text" in cleaned:
+            _by_the_service(self, lambda: services.check_reply(cleaned["text"]))
+        return cleaned
 
 
 class FlagForm(forms.Form):

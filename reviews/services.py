@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from marketplace_site.types import MarketplaceError, canonical_name
+from marketplace_site.types import Forbidden, MarketplaceError, canonical_name
 from marketplace_site.types import Review as ReviewValue
 from reviews.models import (
     COMMENT_MAX_LENGTH,
@@ -33,9 +33,6 @@ from reviews.selectors import rating_summary
 MODERATE_PERMISSION = "reviews.moderate_review"
 
 
-# --------------------------------------------------------------------------- errors
-
-
 class ReviewError(MarketplaceError):
     """A review action that cannot be done as asked; the message says why."""
 
@@ -52,19 +49,33 @@ class InvalidReview(ReviewError, ValueError):
         self.code = code
         super().__init__(message)
 
+    @property
+    def detail(self) -> str | dict[str, str]:
+        return {self.field: self.message}
+
 
 class ReviewNotFound(ReviewError, LookupError):
     code = "review_not_found"
+    http_status = 404
 
     def __init__(self, review_id: object) -> None:
         self.review_id = review_id
         super().__init__(f"There is no review {review_id!r}; it may have been deleted.")
 
 
-class NotAllowed(ReviewError):
+class NotAllowed(ReviewError, Forbidden):
     """The acting user may not do this (a view answers 403)."""
 
     code = "forbidden"
+
+
+class OwnPluginReview(NotAllowed):
+    """A plugin's owner tried to review it (see ``can_review``)."""
+
+    code = "own_plugin"
+
+    def __init__(self) -> None:
+        super().__init__("You own this plugin, so you cannot review it.")
 
 
 class AlreadyReported(ReviewError):
@@ -79,9 +90,6 @@ class AlreadyVoted(ReviewError):
 
     def __init__(self) -> None:
         super().__init__("You have already marked this review as helpful.")
-
-
-# --------------------------------------------------------------------------- predicates
 
 
 def _signed_in(user: Any) -> bool:
@@ -132,9 +140,6 @@ def can_view_review(user: Any, review: Review) -> bool:
     return _signed_in(user) and (review.user_id == user.pk or can_moderate(user))
 
 
-# --------------------------------------------------------------------------- helpers
-
-
 def to_value(review: Review) -> ReviewValue:
     """The contract's immutable ``Review`` for a row."""
     return ReviewValue(
@@ -158,7 +163,8 @@ def check_rating(rating: object) -> int:
         )
     if not RATING_MIN <= rating <= RATING_MAX:
         raise InvalidReview(
-            f"The rating must be from {RATING_MIN} to {RATING_MAX} stars; {rating} is outside.",
+            f"The rating must be from {RATING_MIN} to {RATING_MAX} stars; "
+            f"{rating} is outside that range.",
             field="rating",
             code="rating_out_of_range",
         )
@@ -173,6 +179,40 @@ def _check_length(value: str, limit: int, *, field: str, label: str) -> str:
             code=f"{field}_too_long",
         )
     return value
+
+
+def check_comment(comment: str) -> str:
+    """A review's comment, stripped; ``InvalidReview`` past ``COMMENT_MAX_LENGTH``."""
+    return _check_length(
+        (comment or "").strip(), COMMENT_MAX_LENGTH, field="comment", label="comment"
+    )
+
+
+def check_reply(text: str) -> str:
+    """An owner's reply, stripped: required, at most ``REPLY_MAX_LENGTH``."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidReview("Write a reply before posting it.", field="text", code="required")
+    return _check_length(text, REPLY_MAX_LENGTH, field="text", label="reply")
+
+
+def check_report(reason: str, text: str) -> tuple[str, str]:
+    """A report's reason and text, stripped: a listed reason, and text for "other"."""
+    reason = (reason or "").strip()
+    text = (text or "").strip()
+    if not reason:
+        raise InvalidReview(
+            "Choose why you are reporting this review.", field="reason", code="reason_required"
+        )
+    if reason not in Report.Reason.values:
+        raise InvalidReview(
+            f"{reason!r} is not a reason for a report.", field="reason", code="invalid_reason"
+        )
+    if reason == Report.Reason.OTHER and not text:
+        raise InvalidReview(
+            "Say what is wrong with this review.", field="text", code="text_required"
+        )
+    return reason, _check_length(text, REPORT_TEXT_MAX_LENGTH, field="text", label="explanation")
 
 
 def _resolve_user(user: Any) -> Any:
@@ -212,9 +252,6 @@ def _get_for_update(review_id: Any) -> Review:
         raise ReviewNotFound(review_id) from error
 
 
-# --------------------------------------------------------------------------- services
-
-
 def review_submit(
     *,
     plugin_name: str,
@@ -230,9 +267,7 @@ def review_submit(
     review counts as written now, so it sorts as the newest.
     """
     rating = check_rating(rating)
-    comment = _check_length(
-        (comment or "").strip(), COMMENT_MAX_LENGTH, field="comment", label="comment"
-    )
+    comment = check_comment(comment)
     version = _check_length(
         (version or "").strip(), VERSION_MAX_LENGTH, field="version", label="version"
     )
@@ -340,10 +375,7 @@ def reply_save(*, review: Review, acting_user: Any, owner_id: int | None, text: 
     """Post or edit the owner's one reply to a review."""
     if not can_reply(acting_user, review, owner_id=owner_id):
         raise NotAllowed("Only the plugin's owner can reply to its reviews.")
-    text = (text or "").strip()
-    if not text:
-        raise InvalidReview("Write a reply before posting it.", field="text", code="required")
-    _check_length(text, REPLY_MAX_LENGTH, field="text", label="reply")
+    text = check_reply(text)
     reply, _ = OwnerReply.objects.update_or_create(
         review=review, defaults={"text": text, "author": acting_user}
     )
@@ -366,21 +398,7 @@ def report_create(*, review: Review, reporter: Any, reason: str, text: str = "")
     """One report per user per review; the reason is required, and text for "other"."""
     if not can_report(reporter, review):
         raise NotAllowed("You cannot report your own review.")
-    reason = (reason or "").strip()
-    text = (text or "").strip()
-    if not reason:
-        raise InvalidReview(
-            "Choose why you are reporting this review.", field="reason", code="reason_required"
-        )
-    if reason not in Report.Reason.values:
-        raise InvalidReview(
-            f"{reason!r} is not a reason for a report.", field="reason", code="invalid_reason"
-        )
-    if reason == Report.Reason.OTHER and not text:
-        raise InvalidReview(
-            "Say what is wrong with this review.", field="text", code="text_required"
-        )
-    _check_length(text, REPORT_TEXT_MAX_LENGTH, field="text", label="explanation")
+    reason, text = check_report(reason, text)
     if Report.objects.filter(review=review, reporter=reporter).exists():
         raise AlreadyReported()
     try:
@@ -395,9 +413,6 @@ def _plugin_reviews(plugin_name: str, include_flagged: bool) -> ReviewQuerySet:
     if not include_flagged:
         reviews = reviews.visible()
     return reviews.select_related("user").newest_first()
-
-
-# --------------------------------------------------------------------------- contract
 
 
 class ReviewService:

@@ -39,6 +39,17 @@ def chromium_path() -> str | None:
     return None
 
 
+@pytest.fixture
+def dot() -> str:
+    """Graphviz's dot (Debian package ``graphviz``): required in CI, skipped elsewhere."""
+    path = shutil.which("dot")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("Graphviz is missing: the test command installs Debian's graphviz.")
+        pytest.skip("Graphviz's dot is not installed.")
+    return path
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (no browser download)."""
@@ -68,7 +79,8 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 @pytest.fixture(autouse=True)
 def _no_page_cache(settings: Any) -> None:
     """Tests change data between requests inside one transaction, where the cache's
-    invalidation (on commit) never runs; tests/integration/test_page_cache.py turns it on."""
+    invalidation (on commit) never runs; tests/marketplace_site/web/test_page_cache.py turns
+    it on."""
     settings.PAGE_CACHE_SECONDS = 0
 
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from marketplace_site.api.errors import ApiError
-from marketplace_site.api.tokens import api_token_authenticate
+from marketplace_site.web.tokens import api_token_authenticate
 
 
 class ApiTokenAuth(HttpBearer):
@@ -22,3 +22,6 @@ class ApiTokenAuth(HttpBearer):
             raise ApiError(401, "invalid_token", "The API token is invalid or has been revoked.")
         request.user = user
         return user
+
+
+token_auth = ApiTokenAuth()

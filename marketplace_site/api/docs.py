@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ninja
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from ninja.openapi.docs import DocsBase
 
-from marketplace_site.api.errors import ErrorOut
+from marketplace_site.api.errors import error_response
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -50,8 +50,7 @@ class SelfHostedSwagger(DocsBase):
 @cache_control(max_age=86400, public=True)
 def docs_asset(request: HttpRequest, name: str) -> HttpResponseBase:
     if name not in ASSETS:
-        body = ErrorOut(error="not_found", detail="No such documentation file.")
-        return JsonResponse(body.model_dump(), status=404)
+        return error_response(404, "not_found", "No such documentation file.")
     path = ASSET_DIR / name
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return FileResponse(path.open("rb"), content_type=content_type)

@@ -11,21 +11,11 @@ from typing import Any
 from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from marketplace_site.ratelimit import RateLimited
-from marketplace_site.types import (
-    CircularDependencyError,
-    DuplicateVersion,
-    InvalidManifest,
-    MarketplaceError,
-    PluginNotFound,
-    ResolutionError,
-)
-from registry.services import NotPluginOwner
-from reviews.services import InvalidReview, NotAllowed, ReviewNotFound
+from marketplace_site.types import MarketplaceError
 
 logger = logging.getLogger(__name__)
 
@@ -82,18 +72,24 @@ def error_responses(*statuses: int) -> dict[int, type[ErrorOut]]:
     return dict.fromkeys(statuses, ErrorOut)
 
 
+# Every operation can answer 400 (bad parameters); these add what each kind can also answer.
+READ_ERRORS = error_responses(400, 404)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 413)
+# Publishing, reviewing and installing count against the user's rate limits (429).
+LIMITED = error_responses(429)
+
+
 def error_response(
-    api: NinjaAPI,
-    request: HttpRequest,
     status: int,
     code: str,
     detail: str | dict[str, str],
     *,
     cycle: list[str] | None = None,
     headers: dict[str, str] | None = None,
-) -> HttpResponse:
+) -> JsonResponse:
+    """The one builder of a JSON error, for the API and for the plumbing in front of it."""
     body = ErrorOut(error=code, detail=detail, cycle=cycle).model_dump()
-    response = api.create_response(request, body, status=status)
+    response = JsonResponse(body, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
     for name, value in (headers or {}).items():
@@ -102,26 +98,14 @@ def error_response(
 
 
 def marketplace_error_to_api(error: MarketplaceError) -> ApiError:
-    """The status and body for an error a service raised."""
-    if isinstance(error, InvalidManifest):
-        return ApiError(400, error.code, error.errors or {"__all__": error.message})
-    if isinstance(error, DuplicateVersion):
-        return ApiError(409, error.code, error.message)
-    if isinstance(error, PluginNotFound):
-        return ApiError(404, error.code, error.message)
-    if isinstance(error, ReviewNotFound):
-        return ApiError(404, ReviewNotFound.code, error.message)
-    if isinstance(error, NotPluginOwner):
-        return ApiError(403, error.code, error.message)
-    if isinstance(error, NotAllowed):
-        return ApiError(403, NotAllowed.code, error.message)
-    if isinstance(error, ResolutionError):
-        return ApiError(422, error.code, error.explanation)
-    if isinstance(error, CircularDependencyError):
-        return ApiError(422, error.code, error.message, cycle=error.cycle)
-    if isinstance(error, InvalidReview):
-        return ApiError(400, "invalid_review", {error.field: error.message})
-    return ApiError(400, error.code, error.message)
+    """The status, code and detail a service's or an action's error carries."""
+    return ApiError(
+        error.http_status,
+        error.code,
+        error.detail,
+        cycle=getattr(error, "cycle", None),
+        headers=getattr(error, "headers", None),
+    )
 
 
 def _field(loc: Iterable[Any]) -> str:
@@ -147,19 +131,17 @@ def validation_detail(errors: list[dict[str, Any]]) -> dict[str, str]:
 def install_error_handlers(api: NinjaAPI) -> None:
     def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
         return error_response(
-            api, request, exc.status, exc.code, exc.detail, cycle=exc.cycle, headers=exc.headers
+            exc.status, exc.code, exc.detail, cycle=exc.cycle, headers=exc.headers
         )
 
     def on_marketplace_error(request: HttpRequest, exc: MarketplaceError) -> HttpResponse:
         return on_api_error(request, marketplace_error_to_api(exc))
 
     def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        return error_response(api, request, 400, "invalid_input", validation_detail(exc.errors))
+        return error_response(400, "invalid_input", validation_detail(exc.errors))
 
     def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return error_response(
-            api,
-            request,
             401,
             "not_authenticated",
             "Send an API token from your account page as 'Authorization: Bearer <token>'.",
@@ -170,24 +152,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
         if isinstance(exc.__cause__, ApiError):
             return on_api_error(request, exc.__cause__)
         status = exc.status_code
-        return error_response(api, request, status, STATUS_CODES.get(status, "error"), str(exc))
+        return error_response(status, STATUS_CODES.get(status, "error"), str(exc))
 
     def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return error_response(api, request, 404, "not_found", str(exc) or "Not found.")
+        return error_response(404, "not_found", str(exc) or "Not found.")
 
     def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return on_api_error(request, body_too_large())
-
-    def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
-        return on_api_error(request, rate_limited_error(exc))
 
     def on_exception(request: HttpRequest, exc: Exception) -> HttpResponse:
         # Log it, and tell Django (the test client re-raises it), but answer in JSON.
         logger.error("API error on %s", request.path, exc_info=exc)
         signals.got_request_exception.send(sender=None, request=request)
-        return error_response(
-            api, request, 500, "server_error", "Something went wrong on our side."
-        )
+        return error_response(500, "server_error", "Something went wrong on our side.")
 
     handlers: list[tuple[type[Exception], Handler]] = [
         (ApiError, on_api_error),
@@ -197,18 +174,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
         (HttpError, on_http_error),
         (Http404, on_not_found),
         (RequestDataTooBig, on_too_big),
-        (RateLimited, on_rate_limited),
         (Exception, on_exception),
     ]
     for exc_class, handler in handlers:
         api.add_exception_handler(exc_class, handler)
-
-
-def rate_limited_error(error: RateLimited) -> ApiError:
-    """429 with ``Retry-After``: the user made too many requests of one kind."""
-    return ApiError(
-        429, "rate_limited", error.message, headers={"Retry-After": str(error.retry_after)}
-    )
 
 
 def body_too_large() -> ApiError:

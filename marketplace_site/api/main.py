@@ -13,9 +13,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from django.urls import URLPattern, URLResolver, path, re_path, reverse
 from ninja import NinjaAPI
 
+from marketplace_site.api import install, plugins, reviews
 from marketplace_site.api.docs import SelfHostedSwagger, docs_asset
-from marketplace_site.api.endpoints import router
-from marketplace_site.api.errors import ApiError, ErrorOut, install_error_handlers
+from marketplace_site.api.errors import ApiError, error_response, install_error_handlers
 from marketplace_site.api.parser import LimitedJSONParser, check_body_size
 
 if TYPE_CHECKING:
@@ -35,10 +35,6 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 ViewFunc = Callable[..., HttpResponseBase]
 
 
-def _error(status: int, code: str, detail: str) -> JsonResponse:
-    return JsonResponse(ErrorOut(error=code, detail=detail).model_dump(), status=status)
-
-
 def guard_view(view: ViewFunc) -> ViewFunc:
     """Refuse oversized bodies before ninja reads them; answer a wrong method in JSON."""
 
@@ -48,13 +44,13 @@ def guard_view(view: ViewFunc) -> ViewFunc:
             try:
                 check_body_size(request)
             except ApiError as error:
-                return _error(error.status, error.code, str(error.detail))
+                return error_response(error.status, error.code, error.detail)
         response = view(request, *args, **kwargs)
         if response.status_code == 405 and not response.get("Content-Type", "").startswith(
             "application/json"
         ):
             allowed = response.get("Allow", "")
-            json_response = _error(
+            json_response = error_response(
                 405, "method_not_allowed", f"{request.method} is not allowed here; use {allowed}."
             )
             json_response["Allow"] = allowed
@@ -82,7 +78,7 @@ RETRY_AFTER_HEADER = {
 
 
 def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
-    return _error(404, "not_found", f"There is no API endpoint at {request.path}.")
+    return error_response(404, "not_found", f"There is no API endpoint at {request.path}.")
 
 
 class MarketplaceApi(NinjaAPI):
@@ -128,4 +124,5 @@ api = MarketplaceApi(
     parser=LimitedJSONParser(),
 )
 install_error_handlers(api)
-api.add_router("", router)
+for resource in (plugins, reviews, install):
+    api.add_router("", resource.router)

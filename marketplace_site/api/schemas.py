@@ -7,7 +7,7 @@ one the publish form uses) checks the rest, so both report the same field errors
 from datetime import datetime
 from typing import Any
 
-from ninja import Schema
+from ninja import Path, Schema
 from pydantic import Field, model_validator
 
 from marketplace_site.types import (
@@ -25,8 +25,8 @@ QUERY_MAX_LENGTH = 200
 NAME_PARAM_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 VERSION_PARAM_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.+!_-]{0,99}$"
 
-
-# --------------------------------------------------------------------------- input
+NameParam = Path(..., pattern=NAME_PARAM_PATTERN, description="A plugin name (any spelling).")
+VersionParam = Path(..., pattern=VERSION_PARAM_PATTERN, description="A version, e.g. 1.0.0.")
 
 
 class ManifestIn(Schema):
@@ -69,9 +69,6 @@ class InstallIn(Schema):
         if self.version is not None and self.name is None:
             raise ValueError("A version needs a name.")
         return self
-
-
-# --------------------------------------------------------------------------- output
 
 
 class ManifestOut(Schema):

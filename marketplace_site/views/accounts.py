@@ -1,11 +1,15 @@
+"""Accounts: sign up, log in and out, and the account page (its plugins, reviews, tokens)."""
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
 
+from marketplace_site import sections
 from marketplace_site.forms import SignUpForm
-from marketplace_site.pages import sections
 from registry.models import Plugin
 
 
@@ -24,7 +28,13 @@ def signup(request: HttpRequest) -> HttpResponse:
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     plugins = Plugin.objects.with_latest().filter(owner_id=request.user.pk).by_name()
-    context: dict[str, object] = {"plugins": plugins}
-    for section in sections.ACCOUNT_PAGE_SECTIONS:
-        context.update(section(request))
+    context = {"plugins": plugins, **sections.account_page(request)}
     return render(request, "registration/account.html", context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("accounts/", account, name="account"),
+    path("accounts/signup/", signup, name="signup"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+]

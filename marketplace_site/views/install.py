@@ -1,50 +1,50 @@
-"""The install page: plan first (a dry run that stores nothing), then install."""
+"""The install page: plan first (a dry run that stores nothing), then install.
+
+The page and the API's ``/install`` and ``/install/plan`` call the same two actions
+(``marketplace_site.actions.install``); this module only reads the form and renders.
+"""
 
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import URLPattern, path
 from django.views.decorators.http import require_http_methods
 
 from depgraph.tree import lay_out
+from marketplace_site.actions import Marketplace, create_marketplace
+from marketplace_site.actions.install import InstallSource, install, plan_install
 from marketplace_site.forms import InstallForm
-from marketplace_site.marketplace import Marketplace, create_marketplace
-from marketplace_site.ratelimit import RateLimited, check_request, too_many_requests
 from marketplace_site.types import (
     CircularDependencyError,
     DependencyNode,
     DuplicateVersion,
-    InstallResult,
     InvalidManifest,
-    PluginManifest,
+    MarketplaceError,
+    PluginNotFound,
     ResolutionError,
 )
-from registry.services import NotPluginOwner, can_publish
+from marketplace_site.views.errors import http_error
+from marketplace_site.web.ratelimit import RateLimited, check_request, too_many_requests
 
 
-def _layout(marketplace: Marketplace, tree: DependencyNode | None) -> Any:
-    if tree is None:
-        return None
+def _layout(marketplace: Marketplace, tree: DependencyNode) -> Any:
     provider = marketplace.provider()
     return lay_out(tree, is_published=lambda name: bool(provider.versions(name)))
 
 
-def _chosen_manifest(form: InstallForm, marketplace: Marketplace) -> PluginManifest | None:
+def _source(form: InstallForm) -> InstallSource:
     if form.cleaned_data["source"] == "manifest":
-        return form.manifest
-    name = form.cleaned_data["name"].strip()
-    version = form.cleaned_data["version"].strip() or None
-    manifest = marketplace.registry.get(name, version)
-    if manifest is None:
-        missing = f"{name} has no version {version}." if version else f"No plugin named {name}."
-        form.add_error("version" if version else "name", missing)
-    return manifest
+        return InstallSource(manifest=form.manifest)
+    return InstallSource(
+        name=form.cleaned_data["name"].strip(),
+        version=form.cleaned_data["version"].strip() or None,
+    )
 
 
 @require_http_methods(["GET", "POST"])
-def install(request: HttpRequest) -> HttpResponse:
+def install_page(request: HttpRequest) -> HttpResponse:
     initial = {k: request.GET[k] for k in ("name", "version") if k in request.GET}
     form = InstallForm(request.POST or None, initial=initial)
     context: dict[str, Any] = {"form": form}
@@ -60,45 +60,40 @@ def install(request: HttpRequest) -> HttpResponse:
         return render(request, "install/install.html", context, status=400 if form.errors else 200)
 
     marketplace = create_marketplace()
-    manifest = _chosen_manifest(form, marketplace)
-    if manifest is None:
-        return render(request, "install/install.html", context, status=400)
-    is_new = form.cleaned_data["source"] == "manifest"
-    if is_new and not can_publish(request.user, manifest.name) and action == "install":
-        raise PermissionDenied(NotPluginOwner(manifest.name).message)
+    source = _source(form)
     try:
         if action == "install":
-            context["result"] = _install(request, marketplace, form, manifest, is_new=is_new)
-            context["layout"] = _layout(marketplace, context["result"].tree)
+            result = install(
+                marketplace,
+                source,
+                acting_user=request.user,
+                context=form.cleaned_data["context"],
+            )
+            context.update(result=result, layout=_layout(marketplace, result.tree))
         else:
-            plan = marketplace.plan(manifest)
-            context.update(plan=plan, layout=_layout(marketplace, plan.tree), is_new=is_new)
+            plan = plan_install(marketplace, source, acting_user=request.user)
+            context.update(plan=plan, layout=_layout(marketplace, plan.tree))
+    except PluginNotFound as error:
+        field = "version" if error.version else "name"
+        missing = (
+            f"{error.name} has no version {error.version}."
+            if error.version
+            else f"No plugin named {error.name}."
+        )
+        form.add_error(field, missing)
     except InvalidManifest as error:
         for key, message in error.errors.items():
-            form.add_error("manifest_text" if is_new else "name", f"{key}: {message}")
+            form.add_error("manifest_text" if source.publishes else "name", f"{key}: {message}")
     except DuplicateVersion as error:
         form.add_error("manifest_text", error.message)
-    except NotPluginOwner as error:
-        raise PermissionDenied(error.message) from error
     except ResolutionError as error:
         context["rejection"] = error.explanation
     except CircularDependencyError as error:
-        context["rejection"] = "Circular dependency: " + " -> ".join(error.cycle)
+        context["rejection"] = error.message
+    except MarketplaceError as error:
+        raise http_error(error) from error
     status = 400 if form.errors else 422 if "rejection" in context else 200
     return render(request, "install/install.html", context, status=status)
 
 
-def _install(
-    request: HttpRequest,
-    marketplace: Marketplace,
-    form: InstallForm,
-    manifest: PluginManifest,
-    *,
-    is_new: bool,
-) -> InstallResult:
-    run_context = form.cleaned_data["context"]
-    if is_new:
-        return marketplace.install_plugin(manifest, owner=request.user, context=run_context)
-    return marketplace.install_published(
-        manifest.name, manifest.version, user=request.user, context=run_context
-    )
+urlpatterns: list[URLPattern] = [path("install/", install_page, name="install")]

@@ -8,13 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from marketplace_site.api.forms import ApiTokenForm
-from marketplace_site.api.tokens import InvalidTokenRequest, api_token_create, api_token_revoke
+from marketplace_site.forms import ApiTokenForm
 from marketplace_site.models import ApiToken
+from marketplace_site.web.tokens import InvalidTokenRequest, api_token_create, api_token_revoke
 
 ACCOUNT_ANCHOR = "#api-tokens"
 
@@ -51,3 +51,9 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         api_token_revoke(token=token, acting_user=request.user)
         messages.success(request, f"Revoked the token “{token.name}”; it no longer works.")
     return _back_to_account()
+
+
+urlpatterns: list[URLPattern] = [
+    path("accounts/tokens/new/", token_create, name="api_token_create"),
+    path("accounts/tokens/<int:pk>/revoke/", token_revoke, name="api_token_revoke"),
+]

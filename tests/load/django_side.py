@@ -44,7 +44,7 @@ def setup(payload: dict[str, Any]) -> dict[str, Any]:
     from django.conf import settings
     from django.contrib.auth.models import User
 
-    from marketplace_site.api.tokens import api_token_create
+    from marketplace_site.web.tokens import api_token_create
     from registry.models import Plugin
 
     users = []

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from marketplace_site.api.tokens import api_token_create
+from marketplace_site.web.tokens import api_token_create
 from registry.models import PluginVersion
 from tests.factories import make_user
 from tests.load.harness import Response, fetch

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
-from marketplace_site.pages import resolver as pages
+from marketplace_site.sections import range_calculator as pages
 from registry.services import RegistryService
 from tests.factories import make_manifest
 

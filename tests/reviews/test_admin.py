@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from reviews import services
 from reviews.models import Report, Review
-from tests.factories import make_user
-from tests.reviews.helpers import make_moderator, make_review, make_superuser
+from tests.factories import make_moderator, make_review, make_superuser, make_user
 
 pytestmark = pytest.mark.django_db
 

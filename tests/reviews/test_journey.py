@@ -5,8 +5,7 @@ from typing import Any
 import pytest
 
 from reviews.models import Review
-from tests.factories import PASSWORD, make_user
-from tests.reviews.helpers import make_moderator, make_plugin, make_review
+from tests.factories import PASSWORD, make_moderator, make_plugin, make_review, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,8 +5,7 @@ import pytest
 from reviews import selectors, services
 from reviews.models import Review
 from reviews.templatetags.review_tags import stars
-from tests.factories import make_user
-from tests.reviews.helpers import make_review
+from tests.factories import make_review, make_user
 
 pytestmark = pytest.mark.django_db
 

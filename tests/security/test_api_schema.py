@@ -17,8 +17,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from marketplace_site.api.tokens import api_token_create
 from marketplace_site.marketplace import create_marketplace
+from marketplace_site.web.tokens import api_token_create
 from tests.factories import make_manifest, make_user
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())

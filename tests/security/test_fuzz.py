@@ -11,8 +11,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from marketplace_site.forms import parse_manifest_text
 from marketplace_site.types import InvalidManifest, PluginManifest
-from registry.forms import parse_manifest_text
 from registry.models import PluginVersion
 from tests.factories import make_user
 

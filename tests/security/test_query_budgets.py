@@ -9,9 +9,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from depgraph.services import index_version
-from marketplace_site.api.tokens import api_token_create
 from marketplace_site.marketplace import create_marketplace
 from marketplace_site.views.plugins import BROWSE_SORTS as SORTS
+from marketplace_site.web.tokens import api_token_create
 from registry.models import Plugin, PluginVersion
 from registry.search import SQLITE_TIERS, index_plugin
 from registry.versioning import parse_version, precedence_key

@@ -10,10 +10,10 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from marketplace_site import ratelimit
-from marketplace_site.api.tokens import api_token_create
 from marketplace_site.marketplace import create_marketplace
 from marketplace_site.models import RateCounter
+from marketplace_site.web import ratelimit
+from marketplace_site.web.tokens import api_token_create
 from registry.models import PluginVersion
 from reviews.models import OwnerReply, Report, Review
 from sandbox.models import SandboxRun

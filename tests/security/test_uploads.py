@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from marketplace_site.api.tokens import api_token_create
 from marketplace_site.marketplace import create_marketplace
+from marketplace_site.web.tokens import api_token_create
 from registry.models import Plugin
 from reviews.models import Review
 from tests.factories import make_manifest, make_user
@@ -119,7 +119,7 @@ def manifest_with(context: str) -> str:
 def test_the_publish_form_refuses_deeply_nested_json(signed_in: Client, depth: int) -> None:
     response = signed_in.post(reverse("publish"), {"manifest_text": manifest_with(nested(depth))})
     assert response.status_code == 400
-    assert "The manifest nests too deeply." in response.content.decode()
+    assert "The manifest nests deeper than 32 levels." in response.content.decode()
     assert Plugin.objects.count() == 0
 
 

@@ -10,13 +10,12 @@ from django.test import Client
 from django.urls import reverse
 
 from depgraph import drawing
-from marketplace_site.api.tokens import api_token_create
 from marketplace_site.marketplace import create_marketplace
 from marketplace_site.models import ApiToken
+from marketplace_site.web.tokens import api_token_create
 from registry.models import Plugin, PluginVersion
 from reviews.models import OwnerReply, Report, Review
-from tests.factories import make_manifest, make_user
-from tests.reviews.helpers import make_superuser
+from tests.factories import make_manifest, make_superuser, make_user
 
 pytestmark = pytest.mark.django_db
 

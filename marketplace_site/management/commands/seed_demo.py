@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from marketplace_site import demo_data
-from marketplace_site.marketplace import create_marketplace
+from marketplace_site.actions import create_marketplace
 from marketplace_site.types import DuplicateVersion
 
 

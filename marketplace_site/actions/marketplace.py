@@ -1,0 +1,222 @@
+"""The five services composed into one marketplace (CONTRACTS.md, "Integration").
+
+The workflows of the contract that span apps are methods here, each in one transaction, with
+work that must not hold a database lock (running plugin code) after the commit. They trust
+their caller about who may do what: the user actions beside this module check permissions
+and then call them.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.db import transaction
+
+from depgraph import services as depgraph_services
+from depgraph.services import DependencyGraphService
+from marketplace_site.providers import RegistryProvider
+from marketplace_site.types import (
+    CircularDependencyError,
+    DependencyNode,
+    InstallResult,
+    InvalidConstraint,
+    InvalidManifest,
+    PluginManifest,
+    PluginNotFound,
+    ResolutionError,
+    SandboxResult,
+)
+from registry.services import RegistryService
+from resolver.services import ResolverService
+from reviews.services import ReviewService
+from sandbox import services as sandbox_services
+from sandbox.services import SandboxService
+
+
+@dataclass(frozen=True)
+class InstallPlan:
+    """What an install would do, computed without storing anything."""
+
+    manifest: PluginManifest
+    resolved: dict[str, str]
+    tree: DependencyNode | None
+    error: str | None = None
+    error_code: str | None = None
+
+
+class Marketplace:
+    """The five services, and the workflows that need more than one of them."""
+
+    def __init__(
+        self,
+        *,
+        registry: RegistryService,
+        resolver: ResolverService,
+        sandbox: SandboxService,
+        reviews: ReviewService,
+        sandbox_timeout_ms: int,
+        sandbox_memory_limit_mb: int,
+    ) -> None:
+        self.registry = registry
+        self.resolver = resolver
+        self.sandbox = sandbox
+        self.reviews = reviews
+        self.sandbox_timeout_ms = sandbox_timeout_ms
+        self.sandbox_memory_limit_mb = sandbox_memory_limit_mb
+
+    @property
+    def depgraph(self) -> DependencyGraphService:
+        """The dependency graph over the registry as it is now (its provider caches reads,
+        so each use starts from a fresh one)."""
+        return DependencyGraphService(self.provider())
+
+    def provider(
+        self,
+        *,
+        chosen: Mapping[str, str] | None = None,
+        pending: PluginManifest | None = None,
+    ) -> RegistryProvider:
+        return RegistryProvider(self.registry, self.resolver, chosen=chosen, pending=pending)
+
+    def validate(self, manifest: PluginManifest | Mapping[str, Any]) -> PluginManifest:
+        """A checked manifest: its fields and every dependency constraint parse."""
+        if isinstance(manifest, Mapping):
+            manifest = PluginManifest.from_dict(manifest)
+        elif not isinstance(manifest, PluginManifest):
+            raise InvalidManifest({"__all__": "Expected a manifest object."})
+        else:
+            manifest = PluginManifest.from_dict(manifest.to_dict())
+        for name, constraint in manifest.dependencies.items():
+            try:
+                self.resolver.satisfies("0", constraint)
+            except InvalidConstraint as error:
+                raise InvalidManifest(
+                    {"dependencies": f"The constraint for {name!r} is invalid: {error}"}
+                ) from error
+        return manifest
+
+    def publish(
+        self, manifest: PluginManifest | Mapping[str, Any], *, owner: Any = None
+    ) -> PluginManifest:
+        """Validate and register a version, and index its dependency edges."""
+        manifest = self.validate(manifest)
+        with transaction.atomic():
+            self.registry.add(manifest, owner=owner)
+            depgraph_services.index_version(
+                name=manifest.name,
+                version=manifest.version,
+                dependencies=dict(manifest.dependencies),
+            )
+        return manifest
+
+    def remove_version(self, name: str, version: str) -> bool:
+        with transaction.atomic():
+            removed = self.registry.remove_version(name, version)
+            if removed:
+                depgraph_services.unindex_version(name=name, version=version)
+        return removed
+
+    def _resolve_and_check(
+        self, manifest: PluginManifest, provider: RegistryProvider
+    ) -> tuple[dict[str, str], DependencyNode]:
+        resolved = self.resolver.resolve_transitive(manifest, provider)
+        chosen = {manifest.name: manifest.version, **resolved}
+        graph = DependencyGraphService(provider.with_choices(chosen))
+        cycle = graph.find_cycle(manifest.name)
+        if cycle:
+            raise CircularDependencyError(cycle)
+        return resolved, graph.build_tree(manifest.name, manifest.version)
+
+    def dry_run(self, manifest: PluginManifest) -> tuple[dict[str, str], DependencyNode]:
+        """What installing a checked manifest would resolve to, and its tree; nothing is
+        stored and no code runs. ``ResolutionError``, ``CircularDependencyError``."""
+        existing = self.registry.get(manifest.name, manifest.version)
+        return self._resolve_and_check(
+            manifest, self.provider(pending=None if existing else manifest)
+        )
+
+    def plan(self, manifest: PluginManifest | Mapping[str, Any]) -> InstallPlan:
+        """A dry run of ``install_plugin``, with a refusal in the plan instead of raised."""
+        manifest = self.validate(manifest)
+        try:
+            resolved, tree = self.dry_run(manifest)
+        except ResolutionError as error:
+            return InstallPlan(manifest, {}, None, error.explanation, error.code)
+        except CircularDependencyError as error:
+            return InstallPlan(manifest, {}, None, str(error), error.code)
+        return InstallPlan(manifest, resolved, tree)
+
+    def install_plugin(
+        self,
+        manifest: PluginManifest | Mapping[str, Any],
+        *,
+        owner: Any = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> InstallResult:
+        """Validate, register, resolve, reject cycles, then run the plugin in the sandbox.
+
+        A step that raises leaves the registry as it was; a plugin whose code fails stays
+        registered, with the failure in the result's ``sandbox``.
+        """
+        with transaction.atomic(durable=True):
+            manifest = self.publish(manifest, owner=owner)
+            resolved, tree = self._resolve_and_check(manifest, self.provider())
+        result = self.run(manifest, context=context, user=owner)
+        return InstallResult(manifest=manifest, resolved=resolved, tree=tree, sandbox=result)
+
+    def install_published(
+        self,
+        name: str,
+        version: str | None = None,
+        *,
+        user: Any = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> InstallResult:
+        """Install a version that is already published: resolve, check, run."""
+        manifest = self.registry.get(name, version)
+        if manifest is None:
+            raise PluginNotFound(name, version)
+        resolved, tree = self._resolve_and_check(manifest, self.provider())
+        result = self.run(manifest, context=context, user=user)
+        return InstallResult(manifest=manifest, resolved=resolved, tree=tree, sandbox=result)
+
+    def run(
+        self,
+        manifest: PluginManifest,
+        *,
+        context: Mapping[str, Any] | None = None,
+        user: Any = None,
+    ) -> SandboxResult:
+        """Run a plugin's entry point in the sandbox and record the run."""
+        result = self.sandbox.run(
+            manifest.entry_point,
+            context,
+            timeout_ms=self.sandbox_timeout_ms,
+            memory_limit_mb=self.sandbox_memory_limit_mb,
+        )
+        sandbox_services.record_run(
+            plugin_name=manifest.canonical_name,
+            version=manifest.version,
+            result=result,
+            user=user if getattr(user, "is_authenticated", False) else None,
+        )
+        return result
+
+
+def create_marketplace(**settings: Any) -> Marketplace:
+    """The marketplace with its five services; keyword settings override Django's."""
+
+    def setting(name: str) -> Any:
+        return settings.get(name.lower(), getattr(django_settings, name))
+
+    return Marketplace(
+        registry=RegistryService(),
+        resolver=ResolverService(
+            max_rounds=setting("RESOLVER_MAX_ROUNDS"), timeout_ms=setting("RESOLVER_TIMEOUT_MS")
+        ),
+        sandbox=SandboxService(),
+        reviews=ReviewService(),
+        sandbox_timeout_ms=setting("SANDBOX_TIMEOUT_MS"),
+        sandbox_memory_limit_mb=setting("SANDBOX_MEMORY_LIMIT_MB"),
+    )
