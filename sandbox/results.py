@@ -67,13 +67,16 @@ def int_to_text(value: int) -> str:
     return "".join(reversed(pieces))
 
 
-def output_json(value: Any, indent: int | None = None) -> str:
+def output_json(
+    value: Any, indent: int | None = None, *, encoder: type[json.JSONEncoder] | None = None
+) -> str:
     """``value`` (a run's output) as JSON text, integers of any length included.
 
-    ``json.dumps`` refuses integers past 4,300 digits; this writes them in pieces.
+    ``json.dumps`` refuses integers past 4,300 digits; this writes them in pieces. ``encoder``
+    is ``json.dumps``'s ``cls``, for documents that hold more than JSON values (the API's).
     """
     try:
-        return json.dumps(value, ensure_ascii=False, indent=indent)
+        return json.dumps(value, ensure_ascii=False, indent=indent, cls=encoder)
     except ValueError:
         pass
     marker = f"\x00{uuid.uuid4().hex}:"  # a string no output holds by chance
@@ -89,7 +92,7 @@ def output_json(value: Any, indent: int | None = None) -> str:
             return {key: swap(member) for key, member in item.items()}
         return item
 
-    text = json.dumps(swap(value), ensure_ascii=False, indent=indent)
+    text = json.dumps(swap(value), ensure_ascii=False, indent=indent, cls=encoder)
     for index, number in enumerate(long_ints):
         # A marker is a JSON string holding NUL, which json.dumps writes as \u0000.
         text = text.replace(f'"\\u0000{marker[1:]}{index}"', int_to_text(number), 1)

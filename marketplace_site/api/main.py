@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.urls import URLPattern, URLResolver, path, re_path, reverse
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from marketplace_site.api import install, plugins, reviews
 from marketplace_site.api.docs import SelfHostedSwagger, docs_asset
 from marketplace_site.api.errors import ApiError, error_response, install_error_handlers
 from marketplace_site.api.parser import LimitedJSONParser, check_body_size
+from sandbox.results import output_json
 
 if TYPE_CHECKING:
     from ninja.openapi.schema import OpenAPISchema
@@ -81,6 +83,17 @@ def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     return error_response(404, "not_found", f"There is no API endpoint at {request.path}.")
 
 
+class RunOutputRenderer(JSONRenderer):
+    """ninja's JSON renderer, able to write a run's output of any size (``10 ** 5000``).
+
+    A plugin's output may hold integers past Python's 4,300-digit conversion limit, which
+    ``json.dumps`` refuses; the sandbox's writer handles them.
+    """
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> str:
+        return output_json(data, encoder=self.encoder_class)
+
+
 class MarketplaceApi(NinjaAPI):
     def get_openapi_operation_id(self, operation: "Operation") -> str:
         return operation.view_func.__name__
@@ -122,6 +135,7 @@ api = MarketplaceApi(
     docs_url="/docs",
     openapi_url="/openapi.json",
     parser=LimitedJSONParser(),
+    renderer=RunOutputRenderer(),
 )
 install_error_handlers(api)
 for resource in (plugins, reviews, install):

@@ -1,7 +1,5 @@
 """The "Try it" page: run a published plugin version with your own JSON context."""
 
-import json
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,6 +11,7 @@ from marketplace_site.actions import create_marketplace
 from marketplace_site.forms import TryPluginForm
 from marketplace_site.sections.try_it import try_url
 from marketplace_site.web.ratelimit import RateLimited, check_request
+from sandbox.results import output_json
 
 
 @login_required
@@ -45,9 +44,7 @@ def plugin_try(request: HttpRequest, name: str) -> HttpResponse:
         "manifest": manifest,
         "form": form,
         "result": result,
-        "result_output_json": (
-            json.dumps(result.output, indent=2, ensure_ascii=False) if result is not None else ""
-        ),
+        "result_output_json": output_json(result.output, indent=2) if result is not None else "",
         "action": try_url(manifest.name, version),
     }
     return render(request, "sandbox/sandboxrun_try.html", context, status=status)

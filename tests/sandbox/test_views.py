@@ -99,6 +99,13 @@ def test_a_valid_run_shows_the_whole_result_and_is_recorded(
     assert run.success
 
 
+def test_an_integer_past_4300_digits_is_shown_whole(signed_in: Client) -> None:
+    RegistryService().add(make_manifest("big", "1.0.0", entry_point="10 ** 5000"))
+    response = signed_in.post(url("big"), {"context": "{}"})
+    assert response.status_code == 200
+    assert f'<code id="sandbox-output">1{"0" * 5000}</code>' in response.content.decode()
+
+
 def test_a_chosen_version_runs(signed_in: Client, plugin: PluginManifest) -> None:
     response = signed_in.post(url(version="1.0.0"), {"context": '{"name": "x"}'})
     assert response.context["result"].output == "old x"

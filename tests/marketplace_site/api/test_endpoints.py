@@ -1,5 +1,6 @@
 """Every operation's success path, its response checked against the schema it declares."""
 
+import json
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from marketplace_site.api.schemas import (
 from marketplace_site.marketplace import create_marketplace
 from registry.services import RegistryService
 from sandbox.models import SandboxRun
+from sandbox.results import int_from_text
 from tests.factories import publish
 from tests.marketplace_site.conftest import ApiClient
 
@@ -235,6 +237,16 @@ def test_install_a_manifest(as_owner: ApiClient, owner: User) -> None:
     assert result.sandbox.success is True and result.sandbox.output == {"sum": 5}
     assert RegistryService().get_plugin("csv-tools").owner == owner  # type: ignore[union-attr]
     assert SandboxRun.objects.filter(plugin_name="csv-tools", user=owner).count() == 1
+
+
+def test_install_answers_an_integer_past_4300_digits_as_valid_json(as_owner: ApiClient) -> None:
+    body = {"manifest": manifest(entry_point="10 ** 5000")}
+    response = as_owner.post("/install", body)
+    assert response.status_code == 200
+    # Python's own json refuses such integers by default; the document itself is valid JSON.
+    document = json.loads(response.content, parse_int=int_from_text)
+    assert document["sandbox"]["success"] is True
+    assert document["sandbox"]["output"] == 10**5000
 
 
 def test_install_a_published_plugin_whose_code_fails(as_other: ApiClient) -> None:
