@@ -9,14 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from packaging.version import Version
-
 from marketplace_site.types import DependencyProvider, PluginManifest, canonical_name
 from resolver import constraints, transitive
 
 DEFAULT_MAX_ROUNDS = 20_000
 DEFAULT_TIMEOUT_MS = 2_000
-_ZERO = Version("0")
 
 
 class ResolverService:
@@ -131,7 +128,13 @@ def range_report(
     winner = constraints.max_satisfying(versions, constraint, include_prerelease)
     keyed = [(constraints.parse_version(text), text) for text in versions]
     ordered = sorted(
-        keyed, key=lambda item: (item[0] is not None, item[0] or _ZERO, item[1]), reverse=True
+        keyed,
+        key=lambda item: (
+            item[0] is not None,
+            constraints.key(item[0]) if item[0] is not None else (),
+            item[1],
+        ),
+        reverse=True,
     )
     rows = tuple(
         VersionMatch(

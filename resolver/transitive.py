@@ -20,25 +20,29 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from packaging.version import Version
 from resolvelib import AbstractProvider, BaseReporter, ResolutionImpossible, Resolver
 from resolvelib import ResolutionTooDeep as _TooDeep
 from resolvelib.resolvers.criterion import Criterion
 from resolvelib.structs import RequirementInformation
 
 from marketplace_site.types import (
+    AnyVersion,
     DependencyProvider,
     InvalidConstraint,
     PluginManifest,
     ResolutionError,
+    SemVer,
+    VersionKey,
     canonical_name,
 )
 from resolver import explain
 from resolver.constraints import PlainIndex, is_plain, parse_constraint, parse_version
+from resolver.constraints import key as order_key
 
 # The pair check gives up (and leaves the search to resolvelib) past this many version pairs.
 PAIR_CHECK_LIMIT = 200_000
 ALL = -1  # a mask with every bit set
+_ZERO = SemVer(0, 0, 0)
 CLASH_MEMORY = 50  # rejected criteria kept for the explanation
 
 
@@ -62,7 +66,7 @@ class Candidate:
 
     __slots__ = ("_dead", "dep_masks", "deps", "index", "key", "parsed", "version")
 
-    def __init__(self, key: str, version: str, parsed: Version, index: int) -> None:
+    def __init__(self, key: str, version: str, parsed: AnyVersion, index: int) -> None:
         self.key = key
         self.version = version
         self.parsed = parsed
@@ -88,11 +92,11 @@ class Package:
         self.lookup = lookup or name  # the name the provider answers to
         self.candidates = candidates
         self.all_mask = (1 << len(candidates)) - 1
-        plain: list[tuple[Version, int]] = []
+        plain: list[tuple[VersionKey, int]] = []
         self.special: list[Candidate] = []  # pre-, post-, dev- and local versions
         for candidate in candidates:
             if is_plain(candidate.parsed):
-                plain.append((candidate.parsed, 1 << candidate.index))
+                plain.append((order_key(candidate.parsed), 1 << candidate.index))
             else:
                 self.special.append(candidate)
         self.plain = PlainIndex(plain)
@@ -155,7 +159,7 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         self.masks: dict[tuple[str, str], int] = {}
         self.names: dict[str, str] = {}
         self.clashes: list[list[Info]] = []
-        root_version = parse_version(root.version) or Version("0")
+        root_version = parse_version(root.version) or _ZERO
         self.root_candidate = Candidate(self.root_key, root.version, root_version, 0)
         self.packages[self.root_key] = Package(self.root_key, root.name, [self.root_candidate])
 
@@ -180,13 +184,17 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
                 lookup = key  # a provider that only knows canonical names
                 versions = list(self.provider.versions(key))
             parsed = sorted(
-                ((v, text) for text in versions if (v := parse_version(text)) is not None),
+                (
+                    (order_key(v), text, v)
+                    for text in versions
+                    if (v := parse_version(text)) is not None
+                ),
                 reverse=True,
             )
             candidates: list[Candidate] = []
-            for version, text in parsed:
+            for version_at, text, version in parsed:
                 # 1.0 and 1.0.0 are one version: keep one, deterministically.
-                if candidates and candidates[-1].parsed == version:
+                if candidates and order_key(candidates[-1].parsed) == version_at:
                     continue
                 candidates.append(Candidate(key, text, version, len(candidates)))
             package = Package(key, name, candidates, lookup)
@@ -480,7 +488,7 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
             if parents == [self.root_candidate]:
                 subject, verb = self.who(self.root_candidate), "needs"
             else:
-                versions = [p.version for p in sorted(parents, key=lambda p: p.parsed)]
+                versions = [p.version for p in sorted(parents, key=lambda p: order_key(p.parsed))]
                 subject, verb = explain.who(self.packages[key].name, versions)
             lines.append(f"{subject} {verb} {name} {explain.show_constraint(constraint)}")
         return lines
