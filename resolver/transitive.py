@@ -38,6 +38,7 @@ from marketplace_site.types import (
 from resolver import explain
 from resolver.constraints import PlainIndex, is_plain, parse_constraint, parse_version
 from resolver.constraints import key as order_key
+from resolver.propagation import Propagation
 
 # The pair check gives up (and leaves the search to resolvelib) past this many version pairs.
 PAIR_CHECK_LIMIT = 200_000
@@ -159,6 +160,7 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         self.masks: dict[tuple[str, str], int] = {}
         self.names: dict[str, str] = {}
         self.clashes: list[list[Info]] = []
+        self.domains: dict[str, int] = {}  # versions still possible, from the propagation
         root_version = parse_version(root.version) or _ZERO
         self.root_candidate = Candidate(self.root_key, root.version, root_version, 0)
         self.packages[self.root_key] = Package(self.root_key, root.name, [self.root_candidate])
@@ -335,7 +337,7 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         for requirement in requirements[identifier]:
             mask &= self.mask(requirement)
         package = self.packages[identifier]
-        mask &= package.all_mask
+        mask &= package.all_mask & self.domains.get(identifier, ALL)
         for candidate in incompatibilities[identifier]:
             mask &= ~(1 << candidate.index)
         if not mask:
@@ -368,6 +370,7 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
             if self.dead(self.root_candidate) is not None:
                 raise ResolutionError(self.explain_dead(self.packages[self.root_key], 1))
             self.check_pairs()
+            self.domains = Propagation(self).run()
             resolver: Resolver[Requirement, Candidate, str] = Resolver(self, _Reporter(self))
             # The root's own requirements go in as top-level ones (parent None), as pip does;
             # pinning the root as a candidate makes every backjump reach back to it.

@@ -84,13 +84,13 @@ versions_strategy = st.one_of(
 
 @given(st.lists(versions_strategy, min_size=2, max_size=8))
 def test_key_text_order_equals_version_key_order(versions: list[str]) -> None:
-    parsed = {text: parse_any_version(text) for text in versions}
-    assert all(value is not None for value in parsed.values())
+    keys = {}
+    for text in versions:
+        parsed = parse_any_version(text)
+        assert parsed is not None
+        keys[text] = version_key(parsed)
     by_text = sorted(versions, key=key_text)
-    assert [version_key(parsed[t]) for t in by_text] == sorted(  # type: ignore[arg-type]
-        version_key(parsed[t])
-        for t in versions  # type: ignore[arg-type]
-    )
+    assert [keys[t] for t in by_text] == sorted(keys[t] for t in versions)
 
 
 def test_the_longest_version_fits_the_stored_key() -> None:
