@@ -26,7 +26,8 @@ from marketplace_site.types import ResolutionError
 from resolver import explain
 
 if TYPE_CHECKING:
-    from resolver.transitive import Candidate, Session
+    from resolver.candidates import Candidate
+    from resolver.transitive import Session
 
 
 class Need(NamedTuple):
@@ -134,7 +135,7 @@ class Propagation:
         session = self.session
         wanted = f"{need.name} {explain.summarize_constraints(list(need.constraints))}"
         if need.parent == session.root_key:
-            return f"{session.who(session.root_candidate)} needs {wanted}"
+            return f"{explain.version_of(session, session.root_candidate)} needs {wanted}"
         versions = [c.version for c in reversed(need.versions)]
         subject, verb = explain.who(session.packages[need.parent].name, versions)
         return f"{subject} {verb} {wanted}"
@@ -156,7 +157,7 @@ class Propagation:
         for candidate in package.candidates:
             if need.allowed >> candidate.index & 1 and session.dead(candidate) is not None:
                 dead |= 1 << candidate.index
-        return [session.explain_dead(package, dead)] if dead else []
+        return [explain.explain_dead(session, package, dead)] if dead else []
 
     def explain(self, key: str) -> str:
         """The paths to every side that narrowed ``key``, then what ``key`` has."""
@@ -168,4 +169,6 @@ class Propagation:
             for text in [*self.path(need.parent), self.line(need)]:
                 if text not in lines:
                     lines.append(text)
-        return "; ".join([*lines, f"{self.session.has(key)} ({explain.no_fit(len(needs))})"])
+        return "; ".join(
+            [*lines, f"{explain.has(self.session, key)} ({explain.no_fit(len(needs))})"]
+        )

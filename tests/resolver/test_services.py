@@ -403,9 +403,9 @@ class TestDeeperExplanations:
     def test_past_the_pair_check_limit_the_search_still_answers(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from resolver import transitive
+        from resolver import pair_check
 
-        monkeypatch.setattr(transitive, "PAIR_CHECK_LIMIT", 1)
+        monkeypatch.setattr(pair_check, "PAIR_CHECK_LIMIT", 1)
         registry: Registry = {
             "left": {"1.0.0": {"s": "^1"}, "2.0.0": {"s": "^2"}},
             "right": {"1.0.0": {"s": "^1"}, "2.0.0": {"s": "^3"}},
