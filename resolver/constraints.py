@@ -308,6 +308,15 @@ def _parse_cached(text: str, include_prerelease: bool) -> Constraint:
     raise InvalidConstraint(text, f"Cannot parse the constraint {text!r}: {problem}.")
 
 
+def is_npm_range(text: str, include_prerelease: bool = False) -> bool:
+    """Whether node-semver reads ``text`` as a range (whichever dialect we read it in)."""
+    try:
+        npm.parse_range(text, include_prerelease)
+    except npm.InvalidRange:
+        return False
+    return True
+
+
 def _pep440_problem(text: str) -> str:
     """Commas only occur in PEP 440: name the first comma-separated part that is wrong."""
     for part in text.split(","):

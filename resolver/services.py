@@ -114,6 +114,9 @@ class RangeReport:
     expanded: str  # the constraint in its desugared comparator form
     rows: tuple[VersionMatch, ...]
     winner: str | None
+    # Read as PEP 440 though node-semver would read it too (``1.2.3``, ``>=1.0``): both
+    # readings exist, and PEP 440's wins (CONTRACTS.md "Resolver").
+    also_npm: bool = False
 
     @property
     def match_count(self) -> int:
@@ -146,4 +149,7 @@ def range_report(
         )
         for version, text in ordered
     )
-    return RangeReport(constraint, parsed.dialect, parsed.expanded(), rows, winner)
+    also_npm = parsed.dialect == "pep440" and constraints.is_npm_range(
+        constraint, include_prerelease
+    )
+    return RangeReport(constraint, parsed.dialect, parsed.expanded(), rows, winner, also_npm)

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from resolvelib import AbstractProvider, BaseReporter, ResolutionImpossible, Resolver
 from resolvelib import ResolutionTooDeep as _TooDeep
+from resolvelib.resolvers import Result
 from resolvelib.resolvers.criterion import Criterion
 
 from marketplace_site.types import (
@@ -40,6 +41,13 @@ from resolver.propagation import Propagation
 
 _ZERO = SemVer(0, 0, 0)
 CLASH_MEMORY = 50  # rejected criteria kept for the explanation
+# resolvelib alone answers most problems with few backtracks; past this many (or on
+# failure) the propagation runs, and the search goes on within the domains it leaves.
+FIRST_ATTEMPT_CONFLICTS = 8
+
+
+class _Escalate(Exception):
+    """The first, unaided search backtracked too often."""
 
 
 class BudgetExceeded(Exception):
@@ -51,7 +59,7 @@ class _Reporter(BaseReporter[Requirement, Candidate, str]):
         self.session = session
 
     def starting_round(self, index: int) -> None:
-        self.session.rounds = index + 1
+        self.session.rounds = self.session.round_offset + index + 1
         self.session.tick()
 
     def rejecting_candidate(
@@ -61,6 +69,12 @@ class _Reporter(BaseReporter[Requirement, Candidate, str]):
         # clashes themselves so the explanation can name the chain that really conflicts.
         self.session.clashes.append(list(criterion.information))
         del self.session.clashes[:-CLASH_MEMORY]
+
+    def resolving_conflicts(self, causes: Collection[Info]) -> None:
+        session = self.session
+        session.conflicts += 1
+        if not session.escalated and session.conflicts > FIRST_ATTEMPT_CONFLICTS:
+            raise _Escalate  # time for the propagation: see Session.search
 
 
 class Session(AbstractProvider[Requirement, Candidate, str]):
@@ -81,6 +95,9 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         self.started = time.perf_counter()
         self.deadline = self.started + timeout_ms / 1000
         self.rounds = 0
+        self.round_offset = 0  # rounds of an earlier attempt
+        self.conflicts = 0  # resolvelib's backtracks so far
+        self.escalated = False  # the propagation has run
         self.root_key = canonical_name(root.name)
         self.packages: dict[str, Package] = {}
         self.masks: dict[tuple[str, str], int] = {}
@@ -288,17 +305,33 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
             if self.dead(self.root_candidate) is not None:
                 raise ResolutionError(explain.explain_dead(self, self.packages[self.root_key], 1))
             pair_check.check_pairs(self)
-            self.domains = Propagation(self).run()
-            resolver: Resolver[Requirement, Candidate, str] = Resolver(self, _Reporter(self))
-            # The root's own requirements go in as top-level ones (parent None), as pip does;
-            # pinning the root as a candidate makes every backjump reach back to it.
-            requirements = self.dependencies_of(self.root_candidate)
-            result = resolver.resolve(requirements, max_rounds=self.max_rounds)
+            result = self.search()
         except ResolutionImpossible as error:
             raise ResolutionError(explain.explain_causes(self, list(error.causes))) from None
         except (_TooDeep, BudgetExceeded):
             raise ResolutionError(explain.too_complex(self)) from None
         return self.answer(result.mapping)
+
+    def search(self) -> Result[Requirement, Candidate, str]:
+        """resolvelib, first alone for a few rounds (most problems need no more), then, if it
+        has not finished, after the propagation has settled what every version shares."""
+        # The root's own requirements go in as top-level ones (parent None), as pip does;
+        # pinning the root as a candidate makes every backjump reach back to it.
+        requirements = self.dependencies_of(self.root_candidate)
+        first_rounds = self.max_rounds // 2 or 1
+        try:
+            return Resolver(self, _Reporter(self)).resolve(requirements, max_rounds=first_rounds)
+        except (ResolutionImpossible, _TooDeep, _Escalate):
+            # resolvelib's optimistic backjumping can give up early on a solvable problem
+            # when its round limit is small, so a failure here is not yet an answer.
+            self.escalated = True
+            self.domains = Propagation(self).run()  # raises when a shared clash is found
+        self.round_offset = self.rounds
+        if self.rounds >= self.max_rounds:
+            raise _TooDeep(self.max_rounds)
+        return Resolver(self, _Reporter(self)).resolve(
+            requirements, max_rounds=self.max_rounds - self.rounds
+        )
 
     def answer(self, mapping: Mapping[str, Candidate]) -> dict[str, str]:
         """Chosen versions, keyed by each plugin's name as its first dependent (breadth-first
