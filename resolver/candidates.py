@@ -66,7 +66,8 @@ class Package:
                 plain.append((order_key(candidate.parsed), 1 << candidate.index))
             else:
                 self.special.append(candidate)
-        self.plain = PlainIndex(plain)
+        # ``candidates`` are highest first, so the plain ones reversed are in order already.
+        self.plain = PlainIndex(reversed(plain), ascending=True)
 
     def ascending(self, mask: int = ALL) -> list[str]:
         return [c.version for c in reversed(self.candidates) if mask >> c.index & 1]

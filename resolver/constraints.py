@@ -22,6 +22,7 @@ from marketplace_site.types import (
     SemVer,
     VersionKey,
     parse_any_version,
+    parse_pep440,
     version_key,
 )
 from resolver import npm
@@ -56,8 +57,8 @@ class PlainIndex:
     resolution; for plain releases every comparator is an interval, found by bisection.
     """
 
-    def __init__(self, items: Iterable[tuple[VersionKey, int]]) -> None:
-        ordered = sorted(items)
+    def __init__(self, items: Iterable[tuple[VersionKey, int]], *, ascending: bool = False) -> None:
+        ordered = list(items) if ascending else sorted(items)
         self.keys = [item_key for item_key, _ in ordered]
         self.prefix = [0]  # prefix[i]: the bits of the first i versions
         for _, bit in ordered:
@@ -206,6 +207,12 @@ def _pre_hint(text: str) -> bool:
     return any(char.isalpha() for char in text)
 
 
+@lru_cache(maxsize=65536)
+def _spec_version(text: str) -> Version | None:
+    """A specifier's version, always read as PEP 440 (it is part of a PEP 440 specifier)."""
+    return parse_pep440(text)
+
+
 @lru_cache(maxsize=8192)
 def _release_version(release: tuple[int, ...]) -> Version:
     return Version(".".join(map(str, release)))
@@ -218,8 +225,8 @@ def _semver_pre_matches(spec: Specifier, version: SemVer) -> bool:
     if operator == "===":
         return str(version) == text
     wildcard = text.endswith(".*")
-    bound = parse_version(text[:-2] if wildcard else text)
-    if not isinstance(bound, Version):
+    bound = _spec_version(text[:-2] if wildcard else text)
+    if bound is None:
         return False
     if wildcard or operator == "~=":
         prefix = bound.release if wildcard else bound.release[:-1]
@@ -241,8 +248,8 @@ def _semver_pre_matches(spec: Specifier, version: SemVer) -> bool:
 def _pep440_plain_mask(operator: str, text: str, index: PlainIndex) -> int | None:
     """One PEP 440 specifier over plain releases; None where we leave it to packaging."""
     wildcard = text.endswith(".*")
-    version = parse_version(text[:-2] if wildcard else text)
-    if not isinstance(version, Version) or operator == "===":
+    version = _spec_version(text[:-2] if wildcard else text)
+    if version is None or operator == "===":
         return None
     if wildcard or operator == "~=":
         if not is_plain(version) or version.epoch:
