@@ -78,7 +78,8 @@ class PluginVersion(models.Model):
     plugin = models.ForeignKey(Plugin, on_delete=models.CASCADE, related_name="versions")
     version = models.CharField(max_length=100, help_text="As the author wrote it.")
     precedence = models.CharField(
-        max_length=200, help_text="Sorts like PEP 440 precedence; equal for 1.0 and 1.0.0."
+        max_length=1000,
+        help_text="Digits that sort like the version (SemVer or PEP 440); equal for 1.0 and 1.0.0.",
     )
     is_prerelease = models.BooleanField(default=False)
     name = models.CharField(max_length=100, help_text="The name as written in this manifest.")

@@ -1,34 +1,41 @@
-"""A sortable text key for version precedence, so the database can order versions."""
+"""The registry's stored precedence: ``version_key`` written as text that sorts the same.
 
-from packaging.version import InvalidVersion, Version
+The text holds ASCII digits only, so every database collation (PostgreSQL's ``en_US``
+included, which ignores punctuation on a first pass) orders it as plain byte strings would.
+"""
 
-_PRE_RANK = {"a": 1, "b": 2, "rc": 3}
+from typing import Any
+
+from marketplace_site.types import AnyVersion, parse_any_version, version_key
+
+# Widest stored key: the version field holds 100 characters, each costing at most 4 digits.
+PRECEDENCE_MAX_LENGTH = 1000
 
 
-def parse_version(text: str) -> Version | None:
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
+def parse_version(text: str) -> AnyVersion | None:
+    """The one reading of CONTRACTS.md "Versions" (SemVer, else PEP 440), or None."""
+    return parse_any_version(text)
 
 
-def precedence_key(version: Version) -> str:
-    """Text that sorts like ``packaging``'s version ordering (PEP 440 precedence).
-
-    Trailing zeros of the release are dropped, so ``1.0`` and ``1.0.0`` share a key.
-    """
-    release = list(version.release)
-    while len(release) > 1 and release[-1] == 0:
-        release.pop()
-    parts = [f"{version.epoch:05d}", ".".join(f"{n:010d}" for n in release)]
-    # The space sorts below "." so that 1.2 sorts before 1.2.1.
-    if version.pre is None and version.post is None and version.dev is not None:
-        pre = "0"
-    elif version.pre is not None:
-        pre = f"1{_PRE_RANK[version.pre[0]]}{version.pre[1]:010d}"
+def _encode(value: Any, out: list[str]) -> None:
+    if isinstance(value, int):
+        digits = str(value)
+        # The digit count first: 9999999999 sorts before 10000000000.
+        out.append(f"{len(digits):03d}{digits}")
+    elif isinstance(value, str):
+        # Each ASCII character as its 3-digit code, then "000", below every code.
+        out.append("".join(f"{ord(char):03d}" for char in value) + "000")
     else:
-        pre = "2"
-    post = "0" if version.post is None else f"1{version.post:010d}"
-    dev = "1" if version.dev is None else f"0{version.dev:010d}"
-    local = version.local or ""
-    return " ".join([*parts, pre, post, dev]) + (f" {local}" if local else "")
+        # A tuple of any length: "1" before each element, "0" at its end, so a shorter
+        # tuple that is a prefix of a longer one sorts first.
+        for item in value:
+            out.append("1")
+            _encode(item, out)
+        out.append("0")
+
+
+def precedence_key(version: AnyVersion) -> str:
+    """Text whose ordering is ``version_key``'s; ``1.0`` and ``1.0.0`` share a key."""
+    out: list[str] = []
+    _encode(version_key(version), out)
+    return "".join(out)

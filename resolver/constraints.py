@@ -1,84 +1,65 @@
 """Version constraints in two dialects: PEP 440 specifier sets and npm ranges.
 
-A constraint that parses as a PEP 440 ``SpecifierSet`` has PEP 440's meaning; anything else
-is read as an npm range with node-semver's rules (non-loose mode). npm ranges are compared
-as ``packaging.version.Version`` objects and never rewritten as ``SpecifierSet`` strings:
-``1.0.0-0`` is a post-release in PEP 440, so an npm ``-N`` bound becomes ``.devN`` here.
+A constraint that parses as a PEP 440 ``SpecifierSet`` has PEP 440's meaning (``packaging``'s
+own matching); anything else is an npm range, read exactly as node-semver 7 reads it
+(``resolver.npm``). Versions follow the one model of CONTRACTS.md "Versions": SemVer strings
+are SemVer, the rest PEP 440, all ordered by ``marketplace_site.types.version_key``.
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Literal, NamedTuple
 
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
-from marketplace_site.types import CONSTRAINT_MAX_LENGTH, InvalidConstraint
+from marketplace_site.types import (
+    CONSTRAINT_MAX_LENGTH,
+    AnyVersion,
+    InvalidConstraint,
+    SemVer,
+    VersionKey,
+    parse_any_version,
+    parse_pep440,
+    version_key,
+)
+from resolver import npm
 
 EXAMPLES = "^1.2.3, ~1.2, 1.x, 1.0.0 - 2.0.0, >=1.0.0 <2.0.0 || ^3.0.0, or PEP 440's >=1.2,<2"
 
-_XID = r"0|[1-9]\d*|[xX*]"
-_PRE_ID = r"0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*"
-_PRE = rf"(?:{_PRE_ID})(?:\.(?:{_PRE_ID}))*"
-_BUILD = r"[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*"
+
+@lru_cache(maxsize=65536)
+def key(version: AnyVersion) -> VersionKey:
+    """``version_key``, cached: resolution compares the same versions many times."""
+    return version_key(version)
 
 
-def _partial(tag: str) -> str:
-    """node-semver's XRANGEPLAIN: 1, 1.2, 1.2.x, 1.2.3-pre+build, with named groups."""
-    return (
-        rf"v?(?P<{tag}M>{_XID})(?:\.(?P<{tag}m>{_XID})"
-        rf"(?:\.(?P<{tag}p>{_XID})(?:-(?P<{tag}pr>{_PRE}))?(?:\+{_BUILD})?)?)?"
-    )
+def release3(version: AnyVersion) -> tuple[int, ...]:
+    """major.minor.patch (a PEP 440 release padded or as long as it is)."""
+    release = version.release
+    return release if len(release) > 3 else (*release, 0, 0, 0)[:3]
 
 
-_TOKEN = re.compile(rf"(?P<op>\^|~>?|[<>]=?|=)?{_partial('')}")
-_HYPHEN = re.compile(rf"{_partial('f')} - {_partial('t')}")
-# node-semver trims the space between an operator and its version: "~> 1" is "~>1".
-_OPERATOR_SPACE = re.compile(r"(~>?|\^|[<>]=?|=) ")
-_NUMERIC = re.compile(r"\d+")
-_PRE_HINT = re.compile(r"[a-zA-Z]")  # a, b, rc, alpha, dev ... (PEP 440 pre-release markers)
-
-Operator = Literal[">=", ">", "<=", "<", ""]
-
-
-class Comparator(NamedTuple):
-    """One npm comparator; ``""`` is equality. ``text`` is npm's spelling of the bound."""
-
-    op: Operator
-    text: str
-    version: Version
-
-    def __str__(self) -> str:
-        return f"{self.op}{self.text}"
-
-    def test(self, version: Version) -> bool:
-        bound = self.version
-        if self.op == ">=":
-            return version >= bound
-        if self.op == "<":
-            return version < bound
-        if self.op == "<=":
-            return version <= bound
-        if self.op == ">":
-            return version > bound
-        return version == bound
+def is_plain(version: AnyVersion) -> bool:
+    """A final release: no pre-release, post, dev, local part or build metadata."""
+    if isinstance(version, SemVer):
+        return not version.pre and not version.build
+    return not (version.pre or version.post is not None or version.dev is not None or version.local)
 
 
 class PlainIndex:
-    """Plain releases (no pre, post, dev or local part) in ascending order, each with a bit.
+    """Plain releases in ascending order, each with a bit.
 
     Matching a whole list of versions one ``contains`` call at a time dominates transitive
     resolution; for plain releases every comparator is an interval, found by bisection.
     """
 
-    def __init__(self, items: Iterable[tuple[Version, int]]) -> None:
-        ordered = sorted(items)
-        self.versions = [version for version, _ in ordered]
+    def __init__(self, items: Iterable[tuple[VersionKey, int]], *, ascending: bool = False) -> None:
+        ordered = list(items) if ascending else sorted(items)
+        self.keys = [item_key for item_key, _ in ordered]
         self.prefix = [0]  # prefix[i]: the bits of the first i versions
         for _, bit in ordered:
             self.prefix.append(self.prefix[-1] | bit)
@@ -87,99 +68,79 @@ class PlainIndex:
     def between(self, start: int, stop: int) -> int:
         return self.prefix[stop] ^ self.prefix[start] if stop > start else 0
 
-    def compare(self, op: str, bound: Version) -> int:
-        versions, size = self.versions, len(self.versions)
+    def compare(self, op: str, bound: VersionKey) -> int:
+        keys, size = self.keys, len(self.keys)
         if op == ">=":
-            return self.between(bisect_left(versions, bound), size)
+            return self.between(bisect_left(keys, bound), size)
         if op == ">":
-            return self.between(bisect_right(versions, bound), size)
+            return self.between(bisect_right(keys, bound), size)
         if op == "<=":
-            return self.between(0, bisect_right(versions, bound))
+            return self.between(0, bisect_right(keys, bound))
         if op == "<":
-            return self.between(0, bisect_left(versions, bound))
-        return self.between(bisect_left(versions, bound), bisect_right(versions, bound))
+            return self.between(0, bisect_left(keys, bound))
+        return self.between(bisect_left(keys, bound), bisect_right(keys, bound))
 
 
-def is_plain(version: Version) -> bool:
-    return not (version.pre or version.post is not None or version.dev is not None or version.local)
-
-
-def _release3(version: Version) -> tuple[int, int, int]:
-    release = (*version.release, 0, 0)
-    return release[0], release[1], release[2]
-
-
-def _is_x(part: str | None) -> bool:
-    return part is None or part in ("x", "X", "*")
-
-
-def _bound(op: Operator, major: int, minor: int, patch: int, pre: str | None = None) -> Comparator:
-    """A comparator on major.minor.patch[-pre], with the pre-release tag mapped to PEP 440."""
-    text = f"{major}.{minor}.{patch}"
-    if pre is None:
-        return Comparator(op, text, Version(text))
-    text = f"{text}-{pre}"
-    if _NUMERIC.fullmatch(pre):
-        # npm's numeric pre-release ("-0") is the lowest of that release: PEP 440's .devN.
-        return Comparator(op, text, Version(f"{major}.{minor}.{patch}.dev{pre}"))
-    try:
-        version = Version(text)
-    except InvalidVersion:
-        version = None
-    if version is None or not version.is_prerelease or version.post is not None:
-        raise ValueError(
-            f"the pre-release tag {pre!r} of {text!r} has no PEP 440 equivalent "
-            "(use alpha, beta, rc, pre or dev with an optional number, or a plain number)"
-        )
-    return Comparator(op, text, version)
-
-
-_NULL = _bound("<", 0, 0, 0, "0")  # node-semver's "<0.0.0-0": nothing matches
+def _test(op: str, version: VersionKey, bound: VersionKey) -> bool:
+    if op == ">=":
+        return version >= bound
+    if op == "<":
+        return version < bound
+    if op == "<=":
+        return version <= bound
+    if op == ">":
+        return version > bound
+    return version == bound
 
 
 @dataclass(frozen=True)
 class NpmRange:
     """A node-semver range: any of ``sets`` matches when all of its comparators do.
 
-    An empty set matches any version (``*``). ``include_prerelease`` was fixed at parse time
-    because node-semver desugars x-ranges differently under it.
+    ``include_prerelease`` was fixed at parse time because node-semver desugars x-ranges
+    differently under it. A PEP 440 version (``1.2``, ``1.0rc1``) is compared by its place in
+    the one version order; node-semver itself would refuse it.
     """
 
-    sets: tuple[tuple[Comparator, ...], ...]
+    sets: tuple[tuple[npm.Comparator, ...], ...]
     include_prerelease: bool = False
 
     dialect = "npm"
 
-    def contains(self, version: Version) -> bool:
-        if version.local is not None:
-            version = _public(version)  # npm ignores build metadata
-        return any(self._test_set(comparators, version) for comparators in self.sets)
+    @cached_property
+    def _keyed(self) -> tuple[tuple[tuple[str, VersionKey, npm.Comparator], ...], ...]:
+        return tuple(
+            tuple((c.op, key(c.version), c) for c in comparators if c.version is not None)
+            for comparators in self.sets
+        )
 
-    def _test_set(self, comparators: tuple[Comparator, ...], version: Version) -> bool:
-        if not all(comparator.test(version) for comparator in comparators):
-            return False
-        if version.is_prerelease and not self.include_prerelease:
+    def contains(self, version: AnyVersion) -> bool:
+        version_at = key(version)
+        for comparators in self._keyed:
+            if not all(_test(op, version_at, bound) for op, bound, _ in comparators):
+                continue
+            if not version.is_prerelease or self.include_prerelease:
+                return True
             # npm: a pre-release matches only where the set names a pre-release of the
             # same major.minor.patch, so ^1.2.3-beta.1 admits 1.2.3-beta.2 but not 1.2.4-rc.1.
-            release = _release3(version)
-            return any(
-                c.version.is_prerelease and _release3(c.version) == release for c in comparators
-            )
-        return True
+            release = release3(version)
+            if any(c.version.pre and c.version.release == release for _, _, c in comparators):  # type: ignore[union-attr]
+                return True
+        return False
 
     def plain_mask(self, index: PlainIndex) -> int | None:
         """The plain releases in ``index`` that match (the pre-release rule cannot apply)."""
         mask = 0
-        for comparators in self.sets:
+        for comparators in self._keyed:
             set_mask = index.all
-            for comparator in comparators:
-                set_mask &= index.compare(comparator.op, comparator.version)
+            for op, bound, _ in comparators:
+                set_mask &= index.compare(op, bound)
             mask |= set_mask
         return mask
 
     def expanded(self) -> str:
-        """The desugared comparator form, as node-semver prints it."""
-        return " || ".join(" ".join(map(str, s)) if s else "*" for s in self.sets)
+        """The desugared comparator form, as node-semver prints it (``*`` for any)."""
+        return " || ".join(" ".join(c.value or "*" for c in s) for s in self.sets)
 
     def __str__(self) -> str:
         text = self.expanded()
@@ -195,7 +156,9 @@ class Pep440Constraint:
     """A PEP 440 specifier set; pre-releases match when asked for or when it names one.
 
     "Names one" is PEP 440's rule (any specifier with a pre-release, such as >=2.0b1), which
-    is wider than npm's same-major.minor.patch rule.
+    is wider than npm's same-major.minor.patch rule. PEP 440 versions are matched by
+    ``packaging`` itself; a SemVer version by its release (``packaging`` reads ``1.2.3`` the
+    same way) or, for a SemVer pre-release, by its place in the one version order.
     """
 
     specifiers: SpecifierSet
@@ -208,11 +171,15 @@ class Pep440Constraint:
         if self.include_prerelease:
             return True
         # Parsing each specifier's version is slow; only look where a pre-release could be.
-        return any(
-            bool(spec.prereleases) for spec in self.specifiers if _PRE_HINT.search(spec.version)
-        )
+        return any(bool(spec.prereleases) for spec in self.specifiers if _pre_hint(spec.version))
 
-    def contains(self, version: Version) -> bool:
+    def contains(self, version: AnyVersion) -> bool:
+        if isinstance(version, SemVer):
+            if version.pre:
+                return self.allows_prereleases and all(
+                    _semver_pre_matches(spec, version) for spec in self.specifiers
+                )
+            version = _release_version(version.release)
         return self.specifiers.contains(version, prereleases=self.allows_prereleases)
 
     def plain_mask(self, index: PlainIndex) -> int | None:
@@ -235,10 +202,53 @@ class Pep440Constraint:
 Constraint = NpmRange | Pep440Constraint
 
 
+def _pre_hint(text: str) -> bool:
+    """A letter: a, b, rc, alpha, dev ... (PEP 440's pre-release markers) may be there."""
+    return any(char.isalpha() for char in text)
+
+
+@lru_cache(maxsize=65536)
+def _spec_version(text: str) -> Version | None:
+    """A specifier's version, always read as PEP 440 (it is part of a PEP 440 specifier)."""
+    return parse_pep440(text)
+
+
+@lru_cache(maxsize=8192)
+def _release_version(release: tuple[int, ...]) -> Version:
+    return Version(".".join(map(str, release)))
+
+
+def _semver_pre_matches(spec: Specifier, version: SemVer) -> bool:
+    """One PEP 440 specifier applied to a SemVer pre-release, by PEP 440's rules for ``<``,
+    ``>``, wildcards and ``~=``, with the one version order for the comparison itself."""
+    operator, text = spec.operator, spec.version
+    if operator == "===":
+        return str(version) == text
+    wildcard = text.endswith(".*")
+    bound = _spec_version(text[:-2] if wildcard else text)
+    if bound is None:
+        return False
+    if wildcard or operator == "~=":
+        prefix = bound.release if wildcard else bound.release[:-1]
+        padded = (*version.release, *(0,) * len(prefix))[: len(prefix)]
+        inside = padded == tuple(prefix) and bound.epoch == 0
+        if operator == "~=":
+            return inside and key(version) >= key(bound)
+        return inside if operator == "==" else not inside
+    here, there = key(version), key(bound)
+    if operator == "<":
+        # PEP 440: <V never admits a pre-release of V itself unless V is one.
+        same = (*bound.release, 0, 0, 0)[:3] == version.release and len(bound.release) <= 3
+        return here < there and (bound.is_prerelease or not same)
+    if operator == "!=":
+        return here != there
+    return _test("" if operator == "==" else operator, here, there)
+
+
 def _pep440_plain_mask(operator: str, text: str, index: PlainIndex) -> int | None:
     """One PEP 440 specifier over plain releases; None where we leave it to packaging."""
     wildcard = text.endswith(".*")
-    version = parse_version(text[:-2] if wildcard else text)
+    version = _spec_version(text[:-2] if wildcard else text)
     if version is None or operator == "===":
         return None
     if wildcard or operator == "~=":
@@ -246,19 +256,19 @@ def _pep440_plain_mask(operator: str, text: str, index: PlainIndex) -> int | Non
             return None
         release = version.release if wildcard else version.release[:-1]
         # ==1.4.* is [1.4, 1.5) for plain releases; ~=1.4.2 is >=1.4.2 and ==1.4.*.
-        upper = Version(".".join(map(str, (*release[:-1], release[-1] + 1))))
-        prefix = index.compare(">=", Version(".".join(map(str, release))))
-        prefix &= index.compare("<", upper)
+        upper = _release_version((*release[:-1], release[-1] + 1))
+        prefix = index.compare(">=", key(_release_version(tuple(release))))
+        prefix &= index.compare("<", key(upper))
         if operator == "~=":
-            return prefix & index.compare(">=", version)
+            return prefix & index.compare(">=", key(version))
         return prefix if operator == "==" else index.all & ~prefix
     if operator == "!=":
-        return index.all & ~index.compare("==", version)
-    return index.compare(operator, version)  # >=, >, <=, < or ==
+        return index.all & ~index.compare("==", key(version))
+    return index.compare(operator, key(version))  # >=, >, <=, < or ==
 
 
 def _as_pep440(text: str) -> SpecifierSet | None:
-    if not text:
+    if not text or not text.isascii():
         return None  # "" is npm's "*" here; both mean "any release"
     try:
         return SpecifierSet(text, prereleases=None)
@@ -266,18 +276,10 @@ def _as_pep440(text: str) -> SpecifierSet | None:
         return None
 
 
-@lru_cache(maxsize=8192)
-def _public(version: Version) -> Version:
-    return Version(version.public)
-
-
 @lru_cache(maxsize=65536)
-def parse_version(text: str) -> Version | None:
-    """The version, or None where ``packaging`` cannot parse it."""
-    try:
-        return Version(text)
-    except (InvalidVersion, TypeError):
-        return None
+def parse_version(text: str) -> AnyVersion | None:
+    """The one reading of a version (SemVer, else PEP 440), or None where neither reads it."""
+    return parse_any_version(text)
 
 
 def parse_constraint(text: str, include_prerelease: bool = False) -> Constraint:
@@ -295,28 +297,31 @@ def _parse_cached(text: str, include_prerelease: bool) -> Constraint:
         raise InvalidConstraint(
             text[:50] + "…", f"A constraint may be at most {CONSTRAINT_MAX_LENGTH} characters."
         )
+    if any(char.isdigit() and not char.isascii() for char in text):
+        raise InvalidConstraint(
+            text, f"Cannot parse the constraint {text!r}: only the digits 0-9 are digits."
+        )
     stripped = text.strip()
     specifiers = _as_pep440(stripped)
     if specifiers is not None:
         return Pep440Constraint(specifiers, include_prerelease)
+    if "," in stripped:
+        problem = _pep440_problem(stripped)
+    else:
+        try:
+            return NpmRange(npm.parse_range(text, include_prerelease), include_prerelease)
+        except npm.InvalidRange as error:
+            problem = _npm_problem(stripped, str(error))
+    raise InvalidConstraint(text, f"Cannot parse the constraint {text!r}: {problem}.")
+
+
+def is_npm_range(text: str, include_prerelease: bool = False) -> bool:
+    """Whether node-semver reads ``text`` as a range (whichever dialect we read it in)."""
     try:
-        return _parse_npm(stripped, include_prerelease)
-    except ValueError as error:
-        raise InvalidConstraint(text, f"Cannot parse the constraint {text!r}: {error}.") from None
-
-
-def _parse_npm(text: str, include_prerelease: bool) -> NpmRange:
-    if "," in text:
-        raise ValueError(_pep440_problem(text))
-    raw = " ".join(text.split())
-    sets = [_parse_set(part.strip(), include_prerelease) for part in raw.split("||")]
-    if len(sets) > 1:
-        # node-semver drops impossible sets, and a "*" set makes the whole range "*".
-        kept = [s for s in sets if s[:1] != (_NULL,)]
-        sets = kept or sets[:1]
-        if () in sets:
-            sets = [()]
-    return NpmRange(tuple(sets), include_prerelease)
+        npm.parse_range(text, include_prerelease)
+    except npm.InvalidRange:
+        return False
+    return True
 
 
 def _pep440_problem(text: str) -> str:
@@ -329,178 +334,38 @@ def _pep440_problem(text: str) -> str:
             Specifier(part)
         except InvalidSpecifier:
             return f"{part!r} is not a PEP 440 specifier (such as >=1.2 or !=1.3.1)"
-    return "it is not a PEP 440 specifier set"  # pragma: no cover - SpecifierSet accepted it
+    return "it is not a PEP 440 specifier set"
 
 
-def _parse_set(text: str, include_prerelease: bool) -> tuple[Comparator, ...]:
-    if not text:
-        return ()
-    hyphen = _HYPHEN.fullmatch(text)
-    if hyphen is not None:
-        comparators = _hyphen(hyphen.groupdict(), include_prerelease)
-    else:
-        comparators = []
-        for token in _OPERATOR_SPACE.sub(r"\1", text).split(" "):
-            comparators.extend(_desugar(token, include_prerelease))
-    lowest = "0.0.0-0" if include_prerelease else "0.0.0"
-    result: list[Comparator] = []
-    for comparator in comparators:
-        if comparator == _NULL:
-            return (_NULL,)
-        if comparator.op == ">=" and comparator.text == lowest:
-            continue  # node-semver: >=0.0.0 is "*"
-        if comparator not in result:
-            result.append(comparator)
-    return tuple(result)
-
-
-def _desugar(token: str, include_prerelease: bool) -> list[Comparator]:
-    match = _TOKEN.fullmatch(token)
-    if match is None:
-        raise ValueError(_token_problem(token))
-    op, major, minor, patch, pre = match.group("op", "M", "m", "p", "pr")
-    if (_is_x(major) and not _is_x(minor)) or (_is_x(minor) and not _is_x(patch)):
-        raise ValueError(f"{token!r} has a number after an x (write 1.x, not x.1 or 1.x.3)")
-    if op == "^":
-        return _caret(major, minor, patch, pre, include_prerelease)
-    if op in ("~", "~>"):
-        return _tilde(major, minor, patch, pre, include_prerelease)
-    return _xrange(op or "", major, minor, patch, pre, include_prerelease)
-
-
-def _token_problem(token: str) -> str:
-    if token.startswith(("==", "!=", "~=")):
-        return f"{token!r} is not a valid PEP 440 specifier"
-    if token.startswith("-"):
+def _npm_problem(text: str, npm_error: str) -> str:
+    comparator = npm_error.partition(": ")[2] or text
+    if comparator.startswith(("==", "!=", "~=")):
+        return f"{comparator!r} is not a valid PEP 440 specifier"
+    if comparator.startswith("-") or " - " in comparator:
         return "a hyphen range needs a version and a space on both sides, such as 1.0.0 - 2.0.0"
-    return f"{token!r} is not a version range (expected something like {EXAMPLES})"
-
-
-def _caret(
-    major: str, minor: str | None, patch: str | None, pre: str | None, include_prerelease: bool
-) -> list[Comparator]:
-    z = "0" if include_prerelease else None
-    if _is_x(major):
-        return []
-    big = int(major)
-    if _is_x(minor):
-        return [_bound(">=", big, 0, 0, z), _bound("<", big + 1, 0, 0, "0")]
-    mid = int(minor or 0)
-    if _is_x(patch):
-        if big == 0:
-            return [_bound(">=", 0, mid, 0, z), _bound("<", 0, mid + 1, 0, "0")]
-        return [_bound(">=", big, mid, 0, z), _bound("<", big + 1, 0, 0, "0")]
-    small = int(patch or 0)
-    lower = _bound(">=", big, mid, small, pre)
-    if big == 0 and mid == 0:
-        return [lower, _bound("<", 0, 0, small + 1, "0")]
-    if big == 0:
-        return [lower, _bound("<", 0, mid + 1, 0, "0")]
-    return [lower, _bound("<", big + 1, 0, 0, "0")]
-
-
-def _tilde(
-    major: str, minor: str | None, patch: str | None, pre: str | None, include_prerelease: bool
-) -> list[Comparator]:
-    z = "0" if include_prerelease else None
-    if _is_x(major):
-        return []
-    big = int(major)
-    if _is_x(minor):
-        return [_bound(">=", big, 0, 0, z), _bound("<", big + 1, 0, 0, "0")]
-    mid = int(minor or 0)
-    if _is_x(patch):
-        return [_bound(">=", big, mid, 0, z), _bound("<", big, mid + 1, 0, "0")]
-    return [_bound(">=", big, mid, int(patch or 0), pre), _bound("<", big, mid + 1, 0, "0")]
-
-
-def _xrange(
-    op: str,
-    major: str,
-    minor: str | None,
-    patch: str | None,
-    pre: str | None,
-    include_prerelease: bool,
-) -> list[Comparator]:
-    x_major = _is_x(major)
-    x_minor = x_major or _is_x(minor)
-    any_x = x_minor or _is_x(patch)
-    if not any_x:
-        operator: Operator = "" if op == "=" else op  # type: ignore[assignment]
-        return [_bound(operator, int(major), int(minor or 0), int(patch or 0), pre)]
-    if op == "=":
-        op = ""
-    z = "0" if include_prerelease else None
-    if x_major:
-        return [_NULL] if op in (">", "<") else []
-    big = int(major)
-    mid = 0 if x_minor else int(minor or 0)
-    if op:
-        if op == ">":
-            op = ">="
-            big, mid = (big + 1, 0) if x_minor else (big, mid + 1)
-        elif op == "<=":
-            op = "<"
-            big, mid = (big + 1, mid) if x_minor else (big, mid + 1)
-        if op == "<":
-            z = "0"
-        return [_bound(op, big, mid, 0, z)]  # type: ignore[arg-type]
-    if x_minor:
-        return [_bound(">=", big, 0, 0, z), _bound("<", big + 1, 0, 0, "0")]
-    return [_bound(">=", big, mid, 0, z), _bound("<", big, mid + 1, 0, "0")]
-
-
-def _hyphen(parts: dict[str, str | None], include_prerelease: bool) -> list[Comparator]:
-    z = "0" if include_prerelease else None
-    result: list[Comparator] = []
-    f_major, f_minor, f_patch, f_pre = parts["fM"], parts["fm"], parts["fp"], parts["fpr"]
-    if not _is_x(f_major):
-        big = int(f_major or 0)
-        if _is_x(f_minor):
-            result.append(_bound(">=", big, 0, 0, z))
-        elif _is_x(f_patch):
-            result.append(_bound(">=", big, int(f_minor or 0), 0, z))
-        else:
-            result.append(
-                _bound(">=", big, int(f_minor or 0), int(f_patch or 0), f_pre if f_pre else z)
-            )
-    t_major, t_minor, t_patch, t_pre = parts["tM"], parts["tm"], parts["tp"], parts["tpr"]
-    if not _is_x(t_major):
-        big = int(t_major or 0)
-        if _is_x(t_minor):
-            result.append(_bound("<", big + 1, 0, 0, "0"))
-        elif _is_x(t_patch):
-            result.append(_bound("<", big, int(t_minor or 0) + 1, 0, "0"))
-        elif t_pre:
-            result.append(_bound("<=", big, int(t_minor or 0), int(t_patch or 0), t_pre))
-        elif include_prerelease:
-            result.append(_bound("<", big, int(t_minor or 0), int(t_patch or 0) + 1, "0"))
-        else:
-            result.append(_bound("<=", big, int(t_minor or 0), int(t_patch or 0)))
-    return result
-
-
-# --------------------------------------------------------------------------- public helpers
+    return f"{comparator!r} is not a version range (expected something like {EXAMPLES})"
 
 
 def satisfies(version: str, constraint: str, include_prerelease: bool = False) -> bool:
-    """Whether ``version`` meets ``constraint``; False for a version packaging cannot parse."""
+    """Whether ``version`` meets ``constraint``; False for a version neither dialect reads."""
     parsed = parse_constraint(constraint, include_prerelease)
-    candidate = parse_version(version)
+    candidate = parse_version(version) if isinstance(version, str) and version else None
     return candidate is not None and parsed.contains(candidate)
 
 
 def max_satisfying(
     versions: Iterable[str], constraint: str, include_prerelease: bool = False
 ) -> str | None:
-    """The highest of ``versions`` that meets ``constraint``; unparseable versions are skipped."""
+    """The highest of ``versions`` that meets ``constraint`` (the first of equals, as npm);
+    unparseable versions are skipped."""
     parsed = parse_constraint(constraint, include_prerelease)
     best: str | None = None
-    best_version: Version | None = None
+    best_key: VersionKey | None = None
     for text in versions:
-        candidate = parse_version(text)
+        candidate = parse_version(text) if isinstance(text, str) and text else None
         if candidate is None or not parsed.contains(candidate):
             continue
-        if best_version is None or candidate > best_version:
-            best, best_version = text, candidate
+        candidate_key = key(candidate)
+        if best_key is None or candidate_key > best_key:
+            best, best_key = text, candidate_key
     return best

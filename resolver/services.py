@@ -9,14 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from packaging.version import Version
-
 from marketplace_site.types import DependencyProvider, PluginManifest, canonical_name
 from resolver import constraints, transitive
 
 DEFAULT_MAX_ROUNDS = 20_000
 DEFAULT_TIMEOUT_MS = 2_000
-_ZERO = Version("0")
 
 
 class ResolverService:
@@ -117,6 +114,9 @@ class RangeReport:
     expanded: str  # the constraint in its desugared comparator form
     rows: tuple[VersionMatch, ...]
     winner: str | None
+    # Read as PEP 440 though node-semver would read it too (``1.2.3``, ``>=1.0``): both
+    # readings exist, and PEP 440's wins (CONTRACTS.md "Resolver").
+    also_npm: bool = False
 
     @property
     def match_count(self) -> int:
@@ -131,7 +131,13 @@ def range_report(
     winner = constraints.max_satisfying(versions, constraint, include_prerelease)
     keyed = [(constraints.parse_version(text), text) for text in versions]
     ordered = sorted(
-        keyed, key=lambda item: (item[0] is not None, item[0] or _ZERO, item[1]), reverse=True
+        keyed,
+        key=lambda item: (
+            item[0] is not None,
+            constraints.key(item[0]) if item[0] is not None else (),
+            item[1],
+        ),
+        reverse=True,
     )
     rows = tuple(
         VersionMatch(
@@ -143,4 +149,7 @@ def range_report(
         )
         for version, text in ordered
     )
-    return RangeReport(constraint, parsed.dialect, parsed.expanded(), rows, winner)
+    also_npm = parsed.dialect == "pep440" and constraints.is_npm_range(
+        constraint, include_prerelease
+    )
+    return RangeReport(constraint, parsed.dialect, parsed.expanded(), rows, winner, also_npm)

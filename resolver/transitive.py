@@ -1,114 +1,55 @@
-"""Transitive resolution over resolvelib, with pre-checks, a budget and plain explanations.
+"""Transitive resolution: the resolvelib provider, the budget and the run.
 
-resolvelib (pip's backtracking resolver) does the search. This module supplies:
+resolvelib (pip's backtracking resolver) does the search. Around it:
 
-* a provider that keeps each plugin's versions once, highest first, and answers every
-  "which versions fit these constraints" question with a bit mask per (plugin, constraint);
-* a one-step look-ahead: a version whose own dependency cannot be met at all (missing
-  plugin, or no version fits its constraint) is never offered, so "only the oldest version
-  works" costs one scan instead of one backtracking round per version;
-* a pair check before the search: when two plugins the root needs conflict for every pair
-  of their versions, the answer is known without a quadratic search;
+* this module's ``Session`` keeps each plugin's versions once, highest first, and answers
+  every "which versions fit these constraints" question with a bit mask per (plugin,
+  constraint); a one-step look-ahead never offers a version whose own dependency cannot be
+  met at all;
+* ``resolver.pair_check``: two plugins the root needs that clash in every pair of versions;
+* ``resolver.propagation``: clashes every version of a dependency shares, found before any
+  version is tried, and the versions still possible, which bound the search;
 * a budget (rounds and wall clock), past which the problem is reported as too complex;
-* the explanation of a failure, naming the conflicting requirements and stopping there.
+* ``resolver.explain``: the wording of every failure, from the root down.
 """
 
 from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, NamedTuple
+from collections import deque
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
-from packaging.version import Version
 from resolvelib import AbstractProvider, BaseReporter, ResolutionImpossible, Resolver
 from resolvelib import ResolutionTooDeep as _TooDeep
+from resolvelib.resolvers import Result
 from resolvelib.resolvers.criterion import Criterion
-from resolvelib.structs import RequirementInformation
 
 from marketplace_site.types import (
     DependencyProvider,
     InvalidConstraint,
     PluginManifest,
     ResolutionError,
+    SemVer,
     canonical_name,
 )
-from resolver import explain
-from resolver.constraints import PlainIndex, is_plain, parse_constraint, parse_version
+from resolver import explain, pair_check
+from resolver.candidates import ALL, Candidate, Info, Package, Reason, Requirement
+from resolver.constraints import key as order_key
+from resolver.constraints import parse_constraint, parse_version
+from resolver.propagation import Propagation
 
-# The pair check gives up (and leaves the search to resolvelib) past this many version pairs.
-PAIR_CHECK_LIMIT = 200_000
-ALL = -1  # a mask with every bit set
+_ZERO = SemVer(0, 0, 0)
 CLASH_MEMORY = 50  # rejected criteria kept for the explanation
+# resolvelib alone answers most problems with few backtracks; past this many (or on
+# failure) the propagation runs, and the search goes on within the domains it leaves.
+FIRST_ATTEMPT_CONFLICTS = 8
+GREEDY_MOVES = 3  # times the one-pass answer may move a plugin down before leaving it
 
 
-class Requirement:
-    """A dependency as one plugin version declares it; ``mask`` caches the fitting versions."""
-
-    __slots__ = ("constraint", "key", "mask", "name")
-
-    def __init__(self, key: str, name: str, constraint: str) -> None:
-        self.key = key  # canonical name
-        self.name = name  # as the dependent wrote it
-        self.constraint = constraint
-        self.mask: int | None = None
-
-    def __repr__(self) -> str:
-        return f"<{self.name} {self.constraint}>"
-
-
-class Candidate:
-    """One version of one plugin; ``index`` is its bit in the plugin's masks (0 = highest)."""
-
-    __slots__ = ("_dead", "dep_masks", "deps", "index", "key", "parsed", "version")
-
-    def __init__(self, key: str, version: str, parsed: Version, index: int) -> None:
-        self.key = key
-        self.version = version
-        self.parsed = parsed
-        self.index = index
-        self.deps: tuple[Requirement, ...] | None = None
-        self.dep_masks: dict[str, int] | None = None
-        self._dead: Reason | bool | None = False  # False: not computed yet
-
-    def __repr__(self) -> str:
-        return f"<{self.key} {self.version}>"
-
-
-class Package:
-    """A plugin's published versions, highest first."""
-
-    __slots__ = ("all_mask", "candidates", "key", "lookup", "name", "plain", "special")
-
-    def __init__(
-        self, key: str, name: str, candidates: list[Candidate], lookup: str | None = None
-    ) -> None:
-        self.key = key
-        self.name = name
-        self.lookup = lookup or name  # the name the provider answers to
-        self.candidates = candidates
-        self.all_mask = (1 << len(candidates)) - 1
-        plain: list[tuple[Version, int]] = []
-        self.special: list[Candidate] = []  # pre-, post-, dev- and local versions
-        for candidate in candidates:
-            if is_plain(candidate.parsed):
-                plain.append((candidate.parsed, 1 << candidate.index))
-            else:
-                self.special.append(candidate)
-        self.plain = PlainIndex(plain)
-
-    def ascending(self, mask: int = ALL) -> list[str]:
-        return [c.version for c in reversed(self.candidates) if mask >> c.index & 1]
-
-
-class Reason(NamedTuple):
-    """Why a version can never be chosen: one of its own dependencies cannot be met."""
-
-    kind: str  # "missing", "nofit" or "invalid"
-    requirement: Requirement
-
-
-Info = RequirementInformation[Requirement, Candidate]
+class _Escalate(Exception):
+    """The first, unaided search backtracked too often."""
 
 
 class BudgetExceeded(Exception):
@@ -120,7 +61,7 @@ class _Reporter(BaseReporter[Requirement, Candidate, str]):
         self.session = session
 
     def starting_round(self, index: int) -> None:
-        self.session.rounds = index + 1
+        self.session.rounds = self.session.round_offset + index + 1
         self.session.tick()
 
     def rejecting_candidate(
@@ -130,6 +71,12 @@ class _Reporter(BaseReporter[Requirement, Candidate, str]):
         # clashes themselves so the explanation can name the chain that really conflicts.
         self.session.clashes.append(list(criterion.information))
         del self.session.clashes[:-CLASH_MEMORY]
+
+    def resolving_conflicts(self, causes: Collection[Info]) -> None:
+        session = self.session
+        session.conflicts += 1
+        if not session.escalated and session.conflicts > FIRST_ATTEMPT_CONFLICTS:
+            raise _Escalate  # time for the propagation: see Session.search
 
 
 class Session(AbstractProvider[Requirement, Candidate, str]):
@@ -150,16 +97,18 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         self.started = time.perf_counter()
         self.deadline = self.started + timeout_ms / 1000
         self.rounds = 0
+        self.round_offset = 0  # rounds of an earlier attempt
+        self.conflicts = 0  # resolvelib's backtracks so far
+        self.escalated = False  # the propagation has run
         self.root_key = canonical_name(root.name)
         self.packages: dict[str, Package] = {}
         self.masks: dict[tuple[str, str], int] = {}
         self.names: dict[str, str] = {}
         self.clashes: list[list[Info]] = []
-        root_version = parse_version(root.version) or Version("0")
+        self.domains: dict[str, int] = {}  # versions still possible, from the propagation
+        root_version = parse_version(root.version) or _ZERO
         self.root_candidate = Candidate(self.root_key, root.version, root_version, 0)
         self.packages[self.root_key] = Package(self.root_key, root.name, [self.root_candidate])
-
-    # ------------------------------------------------------------------ budget
 
     def tick(self) -> None:
         if time.perf_counter() > self.deadline:
@@ -167,8 +116,6 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
 
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.started) * 1000
-
-    # ------------------------------------------------------------------ data, cached
 
     def package(self, key: str, name: str) -> Package:
         package = self.packages.get(key)
@@ -180,13 +127,17 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
                 lookup = key  # a provider that only knows canonical names
                 versions = list(self.provider.versions(key))
             parsed = sorted(
-                ((v, text) for text in versions if (v := parse_version(text)) is not None),
+                (
+                    (order_key(v), text, v)
+                    for text in versions
+                    if (v := parse_version(text)) is not None
+                ),
                 reverse=True,
             )
             candidates: list[Candidate] = []
-            for version, text in parsed:
+            for version_at, text, version in parsed:
                 # 1.0 and 1.0.0 are one version: keep one, deterministically.
-                if candidates and candidates[-1].parsed == version:
+                if candidates and order_key(candidates[-1].parsed) == version_at:
                     continue
                 candidates.append(Candidate(key, text, version, len(candidates)))
             package = Package(key, name, candidates, lookup)
@@ -272,8 +223,6 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
             candidate.dep_masks = masks
         return masks
 
-    # ------------------------------------------------------------------ resolvelib provider
-
     def identify(self, requirement_or_candidate: Requirement | Candidate) -> str:
         return requirement_or_candidate.key
 
@@ -327,7 +276,7 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         for requirement in requirements[identifier]:
             mask &= self.mask(requirement)
         package = self.packages[identifier]
-        mask &= package.all_mask
+        mask &= package.all_mask & self.domains.get(identifier, ALL)
         for candidate in incompatibilities[identifier]:
             mask &= ~(1 << candidate.index)
         if not mask:
@@ -344,8 +293,6 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
     def get_dependencies(self, candidate: Candidate) -> Iterable[Requirement]:
         return self.dependencies_of(candidate)
 
-    # ------------------------------------------------------------------ the whole run
-
     def run(self) -> dict[str, str]:
         for requirement in self.dependencies_of(self.root_candidate):
             try:
@@ -358,18 +305,93 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
                 ) from None
         try:
             if self.dead(self.root_candidate) is not None:
-                raise ResolutionError(self.explain_dead(self.packages[self.root_key], 1))
-            self.check_pairs()
-            resolver: Resolver[Requirement, Candidate, str] = Resolver(self, _Reporter(self))
-            # The root's own requirements go in as top-level ones (parent None), as pip does;
-            # pinning the root as a candidate makes every backjump reach back to it.
-            requirements = self.dependencies_of(self.root_candidate)
-            result = resolver.resolve(requirements, max_rounds=self.max_rounds)
+                raise ResolutionError(explain.explain_dead(self, self.packages[self.root_key], 1))
+            quick = self.greedy()
+            if quick is not None:
+                return self.answer(quick)
+            pair_check.check_pairs(self)
+            result = self.search()
         except ResolutionImpossible as error:
-            raise ResolutionError(self.explain_causes(list(error.causes))) from None
+            raise ResolutionError(explain.explain_causes(self, list(error.causes))) from None
         except (_TooDeep, BudgetExceeded):
-            raise ResolutionError(self.too_complex()) from None
+            raise ResolutionError(explain.too_complex(self)) from None
         return self.answer(result.mapping)
+
+    def greedy(self) -> dict[str, Candidate] | None:
+        """One pass, newest first, breadth-first from the root: the answer when it works
+        (most real graphs), else None and the search decides.
+
+        Each plugin takes the highest version every requirement seen so far allows. A later
+        requirement that rejects a choice moves that plugin down to the highest version all
+        its requirements allow (a few times at most); the requirements the earlier choice
+        made stay in force, which can only narrow the others. A final check of every edge
+        keeps the answer one the search would accept.
+        """
+        chosen: dict[str, Candidate] = {self.root_key: self.root_candidate}
+        allowed: dict[str, int] = {self.root_key: 1}
+        moves: dict[str, int] = {}
+        queue: deque[str] = deque()
+        parents = deque([self.root_candidate])
+        while parents:
+            parent = parents.popleft()
+            for requirement in self.dependencies_of(parent):
+                try:
+                    mask = self.mask(requirement)
+                except InvalidConstraint:
+                    return None
+                key = requirement.key
+                if key not in allowed:
+                    queue.append(key)
+                narrowed = allowed.get(key, ALL) & mask
+                if not narrowed:
+                    return None
+                allowed[key] = narrowed
+                current = chosen.get(key)
+                if current is not None and not narrowed >> current.index & 1:
+                    moves[key] = moves.get(key, 0) + 1
+                    if key == self.root_key or moves[key] > GREEDY_MOVES:
+                        return None
+                    queue.append(key)
+                    del chosen[key]
+            while queue and not parents:
+                key = queue.popleft()
+                if key in chosen:
+                    continue
+                candidate = next(self.alive(self.packages[key], allowed[key]), None)
+                if candidate is None:
+                    return None
+                chosen[key] = candidate
+                parents.append(candidate)
+        return chosen if self._meets_every_edge(chosen) else None
+
+    def _meets_every_edge(self, chosen: Mapping[str, Candidate]) -> bool:
+        for candidate in chosen.values():
+            for requirement in self.dependencies_of(candidate):
+                picked = chosen.get(requirement.key)
+                if picked is None or not self.mask(requirement) >> picked.index & 1:
+                    return False
+        return True
+
+    def search(self) -> Result[Requirement, Candidate, str]:
+        """resolvelib, first alone for a few rounds (most problems need no more), then, if it
+        has not finished, after the propagation has settled what every version shares."""
+        # The root's own requirements go in as top-level ones (parent None), as pip does;
+        # pinning the root as a candidate makes every backjump reach back to it.
+        requirements = self.dependencies_of(self.root_candidate)
+        first_rounds = self.max_rounds // 2 or 1
+        try:
+            return Resolver(self, _Reporter(self)).resolve(requirements, max_rounds=first_rounds)
+        except (ResolutionImpossible, _TooDeep, _Escalate):
+            # resolvelib's optimistic backjumping can give up early on a solvable problem
+            # when its round limit is small, so a failure here is not yet an answer.
+            self.escalated = True
+            self.domains = Propagation(self).run()  # raises when a shared clash is found
+        self.round_offset = self.rounds
+        if self.rounds >= self.max_rounds:
+            raise _TooDeep(self.max_rounds)
+        return Resolver(self, _Reporter(self)).resolve(
+            requirements, max_rounds=self.max_rounds - self.rounds
+        )
 
     def answer(self, mapping: Mapping[str, Candidate]) -> dict[str, str]:
         """Chosen versions, keyed by each plugin's name as its first dependent (breadth-first
@@ -386,254 +408,6 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
                 names[requirement.key] = requirement.name
                 queue.append(mapping[requirement.key])
         return {name: mapping[key].version for key, name in names.items()}
-
-    def too_complex(self) -> str:
-        return (
-            f"Resolving the dependencies of {self.root.name} {self.root.version} is too complex: "
-            f"no answer within the budget ({self.rounds} rounds and {self.elapsed_ms():.0f} ms; "
-            f"limits {self.max_rounds} rounds, {self.timeout_ms} ms). "
-            "Narrow the version constraints and try again."
-        )
-
-    # ------------------------------------------------------------------ the pair check
-
-    def check_pairs(self) -> None:
-        """Fail at once when two plugins the root needs conflict in every pair of versions."""
-        forced: dict[str, int] = {self.root_key: 1}
-        required: dict[str, Requirement] = {}
-        for requirement in self.dependencies_of(self.root_candidate):
-            forced[requirement.key] = forced.get(requirement.key, ALL) & self.mask(requirement)
-            required.setdefault(requirement.key, requirement)
-        keys = sorted(k for k in required if k != self.root_key)
-        budget = PAIR_CHECK_LIMIT
-        for i, left_key in enumerate(keys):
-            for right_key in keys[i + 1 :]:
-                pairs = forced[left_key].bit_count() * forced[right_key].bit_count()
-                if pairs > budget:
-                    return
-                budget -= pairs
-                left, right = self.packages[left_key], self.packages[right_key]
-                clashes: set[str] = set()
-                if self._no_pair_fits(left, right, forced, clashes):
-                    raise ResolutionError(self.explain_pair(left, right, forced, required, clashes))
-
-    def _no_pair_fits(
-        self, left: Package, right: Package, forced: dict[str, int], clashes: set[str]
-    ) -> bool:
-        """True when every pair of live versions clashes; ``clashes`` gets the plugins
-        they clash over. False when some pair may work or a side has no live version
-        (resolvelib then reports that side directly)."""
-        # Lazily: the newest pair usually fits, and then nothing else is loaded.
-        rights: list[Candidate] = []
-        right_iter = self.alive(right, forced[right.key])
-
-        def right_versions() -> Iterator[Candidate]:
-            yield from rights
-            for candidate in right_iter:
-                rights.append(candidate)
-                yield candidate
-
-        any_left = False
-        for x in self.alive(left, forced[left.key]):
-            any_left = True
-            for y in right_versions():
-                clash = self.pair_conflict(x, y, forced)
-                if clash is None:
-                    return False
-                clashes.add(clash)
-        return any_left and bool(rights)
-
-    def pair_conflict(self, x: Candidate, y: Candidate, forced: dict[str, int]) -> str | None:
-        """The plugin over which ``x`` and ``y`` clash (None when they may coexist)."""
-        dx, dy = self.dependency_masks(x), self.dependency_masks(y)
-        if not dx.get(y.key, ALL) >> y.index & 1:
-            return y.key
-        if not dy.get(x.key, ALL) >> x.index & 1:
-            return x.key
-        small, big = (dx, dy) if len(dx) <= len(dy) else (dy, dx)
-        for key, mask in small.items():
-            other = big.get(key)
-            if other is not None and not mask & other & forced.get(key, ALL):
-                return key
-        return None
-
-    # ------------------------------------------------------------------ explanations
-
-    def who(self, candidate: Candidate) -> str:
-        if candidate is self.root_candidate:
-            return f"{self.root.name} {self.root.version}"
-        return f"{self.packages[candidate.key].name} {candidate.version}"
-
-    def needs(self, infos: Sequence[tuple[Candidate, Requirement]]) -> list[str]:
-        """``top 1.0.0 needs base >=2``, grouping the versions of one dependent that agree."""
-        groups: dict[tuple[str, str, str], list[Candidate]] = {}
-        for parent, requirement in infos:
-            group = groups.setdefault((parent.key, requirement.name, requirement.constraint), [])
-            if parent not in group:
-                group.append(parent)
-
-        def order(item: tuple[tuple[str, str, str], list[Candidate]]) -> tuple[bool, str]:
-            return (item[0][0] != self.root_key, item[0][0])
-
-        lines = []
-        for (key, name, constraint), parents in sorted(groups.items(), key=order):
-            if parents == [self.root_candidate]:
-                subject, verb = self.who(self.root_candidate), "needs"
-            else:
-                versions = [p.version for p in sorted(parents, key=lambda p: p.parsed)]
-                subject, verb = explain.who(self.packages[key].name, versions)
-            lines.append(f"{subject} {verb} {name} {explain.show_constraint(constraint)}")
-        return lines
-
-    def has(self, key: str) -> str:
-        """``base has 1.0.0, 1.5.0`` or the root's fixed version."""
-        package = self.packages[key]
-        if key == self.root_key:
-            return f"{self.root.name} is being installed at {self.root.version}"
-        return f"{package.name} has {explain.summarize_versions(package.ascending())}"
-
-    def explain_causes(self, causes: list[Info]) -> str:
-        return self._explain_infos(causes, allow_indirect=True)
-
-    def _direct_clash(self) -> str | None:
-        """The latest recorded clash where no version fits the requirements at all."""
-        for infos in reversed(self.clashes):
-            keys = {info.requirement.key for info in infos}
-            if len(keys) != 1 or not self.packages[next(iter(keys))].candidates:
-                continue
-            mask = ALL
-            for info in infos:
-                mask &= self.mask(info.requirement)
-            if not mask:
-                return self._explain_infos(infos, allow_indirect=False)
-        return None
-
-    def _explain_infos(self, causes: list[Info], *, allow_indirect: bool) -> str:
-        by_key: dict[str, list[tuple[Candidate, Requirement]]] = {}
-        for cause in causes:
-            # The root's own requirements are resolvelib's top-level ones (parent None).
-            parent = cause.parent or self.root_candidate
-            by_key.setdefault(cause.requirement.key, []).append((parent, cause.requirement))
-        parts = []
-        for key in sorted(by_key, key=lambda k: (k != self.root_key, k)):
-            infos = by_key[key]
-            package = self.packages[key]
-            needs = "; ".join(self.needs(infos))
-            # A missing plugin, or a cycle back to the root that does not fit, never gets
-            # here: the look-ahead rules out the versions that ask for them.
-            mask = package.all_mask
-            constraints: set[str] = set()
-            for _, requirement in infos:
-                mask &= self.mask(requirement)
-                constraints.add(requirement.constraint)
-            if not mask:
-                parts.append(f"{needs}; {self.has(key)} ({explain.no_fit(len(constraints))})")
-            else:
-                parts.append(f"{needs}; {self.explain_dead(package, mask, allow_indirect)}")
-        return "; ".join(parts)
-
-    def explain_dead(self, package: Package, mask: int, allow_indirect: bool = False) -> str:
-        """Why none of the versions in ``mask`` can be used, grouped by cause."""
-        groups: dict[tuple[str, str], list[tuple[Candidate, Reason]]] = {}
-        blocked: list[Candidate] = []
-        for candidate in reversed(package.candidates):
-            if not mask >> candidate.index & 1:
-                continue
-            reason = self.dead(candidate)
-            if reason is None:
-                blocked.append(candidate)
-            else:
-                groups.setdefault((reason.kind, reason.requirement.key), []).append(
-                    (candidate, reason)
-                )
-        parts = []
-        for (kind, key), members in groups.items():
-            if members[0][0] is self.root_candidate:
-                subject, verb = self.who(self.root_candidate), "needs"
-            else:
-                subject, verb = explain.who(package.name, [c.version for c, _ in members])
-            dependency = members[0][1].requirement.name
-            constraints = list(dict.fromkeys(r.requirement.constraint for _, r in members))
-            wanted = f"{dependency} {explain.summarize_constraints(constraints)}"
-            if kind == "missing":
-                parts.append(f"{subject} {verb} {wanted}, but {explain.missing(dependency)}")
-            elif kind == "invalid":
-                parts.append(
-                    f"{subject} declares {dependency} {constraints[0]!r}, which does not parse"
-                )
-            else:
-                parts.append(f"{subject} {verb} {wanted}; {self.has(key)} ({explain.no_fit(1)})")
-        if blocked:
-            versions = [c.version for c in blocked]
-            subject = f"{package.name} {explain.summarize_versions(versions)}"
-            fits = "fits" if len(versions) == 1 else "fit"
-            clash = self._direct_clash() if allow_indirect else None
-            if clash:
-                parts.append(f"{subject} {fits}, but the choices it leads to clash: {clash}")
-            else:
-                parts.append(f"{subject} {fits}, but clashes with the other choices")
-        return "; ".join(parts)
-
-    def explain_pair(
-        self,
-        left: Package,
-        right: Package,
-        forced: dict[str, int],
-        required: dict[str, Requirement],
-        clashes: set[str],
-    ) -> str:
-        lefts = list(self.alive(left, forced[left.key]))
-        rights = list(self.alive(right, forced[right.key]))
-        lines: list[str] = []
-        if len(clashes) == 1 and (key := next(iter(clashes))) not in (left.key, right.key):
-            # Both are there only because the root asked for them: say so first.
-            wanted = " and ".join(
-                f"{required[p.key].name} {explain.show_constraint(required[p.key].constraint)}"
-                for p in (left, right)
-            )
-            lines.append(f"{self.who(self.root_candidate)} needs {wanted}")
-        elif len(clashes) != 1:
-            versions = {
-                p.name: explain.summarize_versions([c.version for c in reversed(cs)])
-                for p, cs in ((left, lefts), (right, rights))
-            }
-            return (
-                f"{self.who(self.root_candidate)} needs {left.name} and {right.name}, but no "
-                f"version of {left.name} ({versions[left.name]}) works with any version of "
-                f"{right.name} ({versions[right.name]}); they clash over "
-                + ", ".join(sorted(self.packages[k].name for k in clashes))
-            )
-        sources = 0
-        if key in required:
-            sources += 1
-            requirement = required[key]
-            lines.append(
-                f"{self.who(self.root_candidate)} needs {requirement.name} "
-                f"{explain.show_constraint(requirement.constraint)}"
-            )
-        for package, candidates in ((left, lefts), (right, rights)):
-            if package.key == key:
-                continue
-            # Every pair clashes over ``key``, so every version on this side asks for it.
-            sources += 1
-            lines.append(self._needs_grouped(package, candidates, key))
-        lines.append(f"{self.has(key)} ({explain.no_fit(sources)})")
-        return "; ".join(lines)
-
-    def _needs_grouped(self, package: Package, candidates: list[Candidate], key: str) -> str:
-        """``mid 1.0.0 … 1.9.0 (10 versions) need base <2`` for the versions that ask."""
-        asking = []
-        constraints: list[str] = []
-        name = key
-        for candidate in reversed(candidates):
-            for requirement in self.dependencies_of(candidate):
-                if requirement.key == key:
-                    asking.append(candidate.version)
-                    name = requirement.name
-                    if requirement.constraint not in constraints:
-                        constraints.append(requirement.constraint)
-        subject, verb = explain.who(package.name, asking)
-        return f"{subject} {verb} {name} {explain.summarize_constraints(constraints)}"
 
 
 def resolve_transitive(

@@ -149,13 +149,13 @@ class TestInvalidConstraints:
     @pytest.mark.parametrize(
         ("text", "pointer"),
         [
-            ("^1.x.3", "'^1.x.3'"),
+            ("^1.x.y", "'^1.x.y'"),
             (">=1.0.0 <2.0.0 || ^3.x.y", "'^3.x.y'"),
             (">=1.0, ^2", "'^2'"),
-            ("1.2.3-foo", "'foo'"),
+            ("1.2.3-01", "'1.2.3-01'"),
             ("banana", "'banana'"),
             ("1.0.0 -", "hyphen"),
-            ("==1.2.x", "'==1.2.x'"),
+            ("==1.2.y", "'==1.2.y'"),
         ],
     )
     def test_the_message_points_at_the_bad_part(self, text: str, pointer: str) -> None:
@@ -314,3 +314,24 @@ def test_parse_then_write_then_parse_gives_the_same_constraint(
     again = parse_constraint(str(parsed), include_prerelease)
     assert again == parsed
     assert isinstance(again, NpmRange | Pep440Constraint)
+
+
+@pytest.mark.parametrize(
+    ("version", "constraint", "include_prerelease", "expected"),
+    [
+        ("2.0.0-next.5", ">=1.0.0", True, True),
+        ("2.0.0-next.5", ">=1.0.0", False, False),
+        ("2.0.0-next.5", ">=1.0.0b1", False, True),  # the specifier names a pre-release
+        ("2.0.0-next.5", ">=2.0.0b1", True, False),  # SemVer pre-releases sort first
+        ("2.0.0-next.5", "<2.0.0", True, False),  # PEP 440: <V admits no pre-release of V
+        ("2.0.0-next.5", "<2.0.0rc1", True, True),
+        ("2.0.0-next.5", "==2.*", True, True),
+        ("1.5.0-beta", "~=1.4", True, True),
+        ("1.5.0-beta", "!=1.5.0", True, True),
+        ("1.0.0", ">=1.0,<2", False, True),
+    ],
+)
+def test_pep440_specifiers_place_semver_versions_in_the_one_order(
+    version: str, constraint: str, include_prerelease: bool, expected: bool
+) -> None:
+    assert satisfies(version, constraint, include_prerelease=include_prerelease) is expected

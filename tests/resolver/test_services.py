@@ -228,16 +228,29 @@ class TestExplanations:
 
 class TestBudget:
     def test_too_many_rounds_is_reported_as_too_complex(self) -> None:
+        # x k needs y k and z k; y k needs w k, z k needs w k + 1 except z 1: only x 1
+        # works, and no clash is shared by every version, so only the search can tell.
+        registry: Registry = {
+            "x": {f"{k}.0.0": {"y": f"=={k}.0.0", "z": f"=={k}.0.0"} for k in range(1, 51)},
+            "y": {f"{k}.0.0": {"w": f"=={k}.0.0"} for k in range(1, 51)},
+            "z": {f"{k}.0.0": {"w": f"=={k + (k > 1)}.0.0"} for k in range(1, 51)},
+            "w": {f"{k}.0.0": {} for k in range(1, 52)},
+        }
+        text = explanation({"x": "*"}, registry, max_rounds=2)
+        assert text.startswith("Resolving the dependencies of top 1.0.0 is too complex")
+        assert "limits 2 rounds" in text
+        # With the default budget the same problem is solved.
+        assert resolve({"x": "*"}, registry)["x"] == "1.0.0"
+
+    def test_a_chain_every_version_shares_is_settled_in_a_few_rounds(self) -> None:
         registry: Registry = {
             "dep": {f"{k}.0.0": {"lib": f"=={k}.0.0"} for k in range(1, 51)},
             "lib": {f"{k}.0.0": {"base": f"=={k}.0.0"} for k in range(1, 51)},
             "base": {f"{k}.0.0": {} for k in range(1, 51)},
         }
-        text = explanation({"dep": "*", "base": "==1.0.0"}, registry, max_rounds=5)
-        assert text.startswith("Resolving the dependencies of top 1.0.0 is too complex")
-        assert "limits 5 rounds" in text
-        # With the default budget the same problem is solved.
-        assert resolve({"dep": "*", "base": "==1.0.0"}, registry)["dep"] == "1.0.0"
+        service = ResolverService(max_rounds=10)
+        top = root({"dep": "*", "base": "==1.0.0"})
+        assert service.resolve_transitive(top, DictProvider(registry))["dep"] == "1.0.0"
 
     def test_the_wall_clock_limit_stops_a_slow_search(self) -> None:
         class SlowProvider(DictProvider):
@@ -320,8 +333,10 @@ class TestDeeperExplanations:
             "b": {"1.0.0": {"c": "^2"}},
             "c": {"1.0.0": {}, "2.0.0": {}},
         }
+        # The path from the root to each side, then the clash (CONTRACTS.md "Resolver").
         assert explanation({"x": "*"}, registry) == (
-            "a 1.0.0 needs c ^1; b 1.0.0 needs c ^2; c has 1.0.0, 2.0.0 (no version fits both)"
+            "top 1.0.0 needs x *; x 1.0.0 needs a *; a 1.0.0 needs c ^1; "
+            "x 1.0.0 needs b *; b 1.0.0 needs c ^2; c has 1.0.0, 2.0.0 (no version fits both)"
         )
 
     def test_an_indirect_failure_points_at_the_clash_behind_it(self) -> None:
@@ -332,10 +347,36 @@ class TestDeeperExplanations:
             "d": {"1.0.0": {"e": "<2"}, "2.0.0": {}},
             "e": {"1.0.0": {}, "2.0.0": {}},
         }
-        assert explanation({"a": "*"}, registry).endswith(
-            "e 2.0.0 fits, but the choices it leads to clash: b 2.0.0 needs d ^1; "
-            "c 3.0.0 needs d ^2; d has 1.0.0, 2.0.0 (no version fits both)"
+        # a 2.0.0 is out on its own; a 1.0.0 leads to b 2.0.0, whose two paths clash over d.
+        assert explanation({"a": "*"}, registry) == (
+            "top 1.0.0 needs a *; a 2.0.0 needs d ^3; d has 1.0.0, 2.0.0 (none fits); "
+            "a 1.0.0 needs b ^2; b 2.0.0 needs d ^1; b 2.0.0 needs c ^3; c 3.0.0 needs d ^2; "
+            "d has 1.0.0, 2.0.0 (no version fits both)"
         )
+
+    def test_a_clash_every_version_shares_is_explained_from_the_root(self) -> None:
+        registry: Registry = {
+            "a": {f"1.{k}.0": {"c": "*"} for k in range(100)},
+            "b": {f"1.{k}.0": {"e": "==2.0.0"} for k in range(100)},
+            "c": {"1.0.0": {"e": "==1.0.0"}},
+            "e": {"1.0.0": {}, "2.0.0": {}},
+        }
+        # Two rounds could not try 10,000 pairs: the shared clash is found before the search.
+        assert explanation({"a": "*", "b": "*"}, registry, max_rounds=2) == (
+            "top 1.0.0 needs b *; b 1.0.0 … 1.99.0 (100 versions) need e ==2.0.0; "
+            "top 1.0.0 needs a *; a 1.0.0 … 1.99.0 (100 versions) need c *; "
+            "c 1.0.0 needs e ==1.0.0; e has 1.0.0, 2.0.0 (no version fits both)"
+        )
+
+    def test_only_versions_every_dependent_allows_are_tried(self) -> None:
+        # Every a needs c <2 and every b needs c >=1.5: only c 1.5.0 .. 1.9.0 are possible,
+        # and of those only the newest a and b that accept them are chosen.
+        registry: Registry = {
+            "a": {f"1.{k}.0": {"c": "<2"} for k in range(10)},
+            "b": {f"1.{k}.0": {"c": ">=1.5"} for k in range(10)},
+            "c": {f"{m}.{k}.0": {} for m in (1, 2) for k in range(10)},
+        }
+        assert resolve({"a": "*", "b": "*"}, registry) == {"a": "1.9.0", "b": "1.9.0", "c": "1.9.0"}
 
     def test_every_pair_clashing_over_a_requirement_on_each_other(self) -> None:
         registry: Registry = {
@@ -362,9 +403,9 @@ class TestDeeperExplanations:
     def test_past_the_pair_check_limit_the_search_still_answers(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from resolver import transitive
+        from resolver import pair_check
 
-        monkeypatch.setattr(transitive, "PAIR_CHECK_LIMIT", 1)
+        monkeypatch.setattr(pair_check, "PAIR_CHECK_LIMIT", 1)
         registry: Registry = {
             "left": {"1.0.0": {"s": "^1"}, "2.0.0": {"s": "^2"}},
             "right": {"1.0.0": {"s": "^1"}, "2.0.0": {"s": "^3"}},

@@ -48,12 +48,12 @@ def test_the_calculator_shows_which_typed_versions_match_and_which_wins(client: 
 
 
 def test_a_bad_constraint_is_shown_next_to_the_field(client: Client) -> None:
-    response = client.get(reverse("range_calculator"), {"constraint": "^1.x.3", "versions": "1.0"})
+    response = client.get(reverse("range_calculator"), {"constraint": "^1.x.y", "versions": "1.0"})
     assert response.status_code == 400
     errors = re.search(rb'<ul class="field-errors" id="id_constraint_error">(.*?)</ul>',
                        response.content, re.S)  # fmt: skip
     assert errors is not None
-    assert b"has a number after an x" in errors.group(1)
+    assert b"&#x27;^1.x.y&#x27; is not a version range" in errors.group(1)
     assert b'id="result"' not in response.content
 
 
@@ -120,3 +120,21 @@ def test_an_overlong_constraint_is_refused_by_the_form(client: Client) -> None:
     response = client.get(reverse("range_calculator"), {"constraint": "1" * 201})
     assert response.status_code == 400
     assert b"at most 200 characters" in response.content
+
+
+@pytest.mark.parametrize(
+    ("constraint", "reading", "note"),
+    [
+        ("^2.0.0-next.5", "Read as an npm range: >=2.0.0-next.5 <3.0.0-0 As node-semver 7", False),
+        (">=1.2.3", "Read as a PEP 440 specifier set: >=1.2.3", True),
+        (">=1.0,<2", "Read as a PEP 440 specifier set: <2,>=1.0", False),
+    ],
+)
+def test_the_calculator_says_which_reading_it_used(
+    client: Client, constraint: str, reading: str, note: bool
+) -> None:
+    response = client.get(reverse("range_calculator"), {"constraint": constraint, "versions": "1"})
+    page = text_of(response.content)
+    assert reading in page
+    also = "It is also a valid npm range; a constraint valid in both keeps PEP 440's meaning."
+    assert (also in page) is note
