@@ -1,14 +1,13 @@
 """Reading reviews: rating summaries and pages of reviews for the plugin and user pages."""
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Count, F, Prefetch
 
 from reviews.models import RATING_MAX, RATING_MIN, HelpfulVote, Report, Review
 
-ReviewSort = Literal["newest", "helpful"]
 REVIEW_SORTS: dict[str, str] = {"newest": "Newest", "helpful": "Most helpful"}
 PAGE_SIZE = 10
 

@@ -1,4 +1,4 @@
-"""PostgreSQL: the names' tsvectors move to a narrow table of their own (see search.py)."""
+"""PostgreSQL: the names' tsvectors move to a narrow table of their own (see registry/search/)."""
 
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
@@ -8,7 +8,7 @@ from django.db.migrations.state import StateApps
 def split_names(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
-    # A database made after this change already has the table (0002 makes the current index).
+    # IF NOT EXISTS: databases made while 0002 ran the live search code have the table already.
     schema_editor.execute(
         "CREATE TABLE IF NOT EXISTS registry_plugin_search_name"
         " (plugin_id bigint PRIMARY KEY, name_doc tsvector NOT NULL)"

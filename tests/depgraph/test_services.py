@@ -382,3 +382,20 @@ def test_plugins_that_all_depend_on_each_other_exceed_a_node_budget() -> None:
 def test_without_cycles_the_outline_is_the_tree() -> None:
     graph = service({"app": ["left", "right"], "left": ["base"], "right": ["base"], "base": []})
     assert shape(graph.outline("app")) == shape(graph.build_tree("app"))
+
+
+def test_a_plugin_named_twice_in_any_spelling_is_ordered_once() -> None:
+    graph = service({"app": ["lib"], "lib": []})
+    assert graph.topological_order(["app", "App", "lib"]) == ["lib", "app"]
+
+
+def test_flatten_lists_a_dependency_once_when_two_of_its_versions_are_reached() -> None:
+    # app needs lib < 2 directly and, through tool, the newest lib (2.0).
+    provider = MemoryProvider(
+        {
+            "app": {"1.0": {"lib": "<2", "tool": "*"}},
+            "tool": {"1.0": {"lib": "*"}},
+            "lib": {"1.0": {}, "2.0": {}},
+        }
+    )
+    assert DependencyGraphService(provider).flatten("app") == ["lib", "tool"]

@@ -103,3 +103,11 @@ def test_a_file_that_is_not_utf8() -> None:
     form = ManifestForm({}, {"manifest_file": SimpleUploadedFile("m.json", b"\xff\xfe\x00")})
     assert not form.is_valid()
     assert codes(form, "manifest_file") == ["invalid_encoding"]
+
+
+def test_pasted_text_over_256_kib_is_refused_before_parsing() -> None:
+    form = ManifestForm({"manifest_text": "{" + " " * (256 * 1024) + "}"})
+    assert not form.is_valid()
+    assert codes(form, "manifest_text") == ["too_large"]
+    assert form.errors["manifest_text"] == ["The manifest is larger than 256 KiB."]
+    assert form.manifest is None

@@ -181,3 +181,15 @@ def test_every_index_table_follows_publish_and_remove() -> None:
     registry.remove_version("zebra-tool", "2.0.0")
     registry.remove_version("zebra-tool", "1.0.0")
     assert rows() == [0] * len(search.index_tables(connection.vendor))
+
+
+def test_a_plugin_deleted_behind_the_registry_is_left_out_of_results() -> None:
+    # A restore or a raw delete can leave index rows whose plugin is gone (the index is not
+    # a model, so nothing cascades): the results skip them instead of failing.
+    registry = RegistryService()
+    registry.add(make_manifest("gallery"))
+    registry.add(make_manifest("gallery-lite"))
+    Plugin.objects.filter(canonical_name="gallery").delete()
+    plugins, _ = search.search_page("gallery")
+    assert [plugin.display_name for plugin in plugins] == ["gallery-lite"]
+    assert names(registry.search("gallery")) == ["gallery-lite"]

@@ -2,7 +2,12 @@ import pytest
 from django.db import IntegrityError, transaction
 from packaging.version import Version
 
-from marketplace_site.types import DuplicateVersion, InvalidManifest, PluginManifest
+from marketplace_site.types import (
+    DuplicateVersion,
+    InvalidManifest,
+    PluginManifest,
+    PluginNotFound,
+)
 from registry.models import Plugin, PluginVersion
 from registry.services import NotPluginOwner, RegistryService, can_publish, can_remove_version
 from registry.versioning import precedence_key
@@ -153,3 +158,11 @@ def test_removing_the_last_version_removes_the_plugin(registry: RegistryService)
 def test_dependencies_of_a_version(registry: RegistryService) -> None:
     registry.add(make_manifest("tool", "1.0.0", dependencies={"base": "^1.0"}))
     assert registry.dependencies("tool", "1.0") == {"base": "^1.0"}
+
+
+def test_dependencies_of_a_version_never_published_is_not_found(registry: RegistryService) -> None:
+    registry.add(make_manifest("tool", "1.0.0", dependencies={"base": "^1.0"}))
+    with pytest.raises(PluginNotFound):
+        registry.dependencies("tool", "2.0.0")
+    with pytest.raises(PluginNotFound):
+        registry.dependencies("no-such-tool", "1.0.0")
