@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 MIGRATIONS = sorted((Path(__file__).resolve().parents[2] / "registry" / "migrations").glob("0*.py"))
-ALLOWED = {"django", *sys.stdlib_module_names}
+# packaging reads PEP 440 versions as the standard says (0004 re-keys versions with it); what
+# is refused is the project's own code, which changes under an old migration's feet.
+ALLOWED = {"django", "packaging", *sys.stdlib_module_names}
 
 
 def imported_packages(path: Path) -> set[str]:
@@ -26,5 +28,5 @@ def test_there_are_migrations_to_check() -> None:
 
 
 @pytest.mark.parametrize("path", MIGRATIONS, ids=lambda path: path.name)
-def test_a_migration_imports_only_django_and_the_standard_library(path: Path) -> None:
+def test_a_migration_imports_only_django_packaging_and_the_standard_library(path: Path) -> None:
     assert imported_packages(path) <= ALLOWED
