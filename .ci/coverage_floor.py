@@ -44,9 +44,10 @@ STRICT = (
     "marketplace_site/marketplace.py",
     "marketplace_site/actions/*.py",
 )
-# Points a listed file may drift below its recorded figure before the check fails: room for a
-# line that runs only when the machine is slow (a retry, a timeout), not for a lost test.
-SLACK = 0.5
+# Points a listed file may drift below its recorded figure before the check fails: room for the
+# few lines that run only when the machine is slow (a retry, a timeout: in a 200-line module a
+# handful of lines is over a point), not for a lost test.
+SLACK = 2.0
 HEADER = """\
 # Files below their coverage floor (.ci/coverage_floor.py): path, then percent covered
 # (statements and branches) when listed. This list may only shrink: test a file up to its
