@@ -116,7 +116,8 @@ def dot_source(picture: Picture, *, url_for: Callable[[str], str]) -> str:
         graph.edge(
             ids[edge.source], ids[edge.target], **({"color": "red"} if edge.on_cycle else {})
         )
-    return graph.source
+    source: str = graph.source  # DOT text; graphviz ships no type hints
+    return source
 
 
 def dot_available() -> bool:

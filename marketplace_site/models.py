@@ -1,9 +1,14 @@
 """The site's own tables: API tokens for the JSON API, and the rate limits' counters."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 TOKEN_NAME_MAX_LENGTH = 100
 
@@ -12,7 +17,7 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def active(self) -> "ApiTokenQuerySet":
         return self.filter(revoked_at__isnull=True)
 
-    def for_user(self, user: object) -> "ApiTokenQuerySet":
+    def for_user(self, user: "User") -> "ApiTokenQuerySet":
         return self.filter(user=user)
 
 

@@ -3,7 +3,7 @@ from django.contrib import admin
 from registry.models import Plugin, PluginVersion
 
 
-class PluginVersionInline(admin.TabularInline):
+class PluginVersionInline(admin.TabularInline[PluginVersion, Plugin]):
     model = PluginVersion
     fields = ("version", "is_prerelease", "published_at")
     readonly_fields = fields
@@ -13,7 +13,7 @@ class PluginVersionInline(admin.TabularInline):
 
 
 @admin.register(Plugin)
-class PluginAdmin(admin.ModelAdmin):
+class PluginAdmin(admin.ModelAdmin[Plugin]):
     list_display = ("display_name", "canonical_name", "owner", "latest", "updated_at")
     search_fields = ("canonical_name", "display_name", "owner__username")
     list_filter = ("updated_at",)
@@ -22,7 +22,7 @@ class PluginAdmin(admin.ModelAdmin):
 
 
 @admin.register(PluginVersion)
-class PluginVersionAdmin(admin.ModelAdmin):
+class PluginVersionAdmin(admin.ModelAdmin[PluginVersion]):
     list_display = ("name", "version", "is_prerelease", "author", "published_at")
     list_filter = ("is_prerelease", "published_at", "license")
     search_fields = ("plugin__canonical_name", "name", "author", "description")

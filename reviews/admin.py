@@ -44,7 +44,7 @@ class OpenReportsFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReportInline(admin.TabularInline):
+class ReportInline(admin.TabularInline[Report, Review]):
     model = Report
     fields = ("reporter", "reason", "text", "status", "created_at", "closed_by", "closed_at")
     readonly_fields = fields
@@ -65,7 +65,7 @@ class ReportInline(admin.TabularInline):
         return services.can_moderate(request.user) or super().has_view_permission(request, obj)
 
 
-class OwnerReplyInline(admin.StackedInline):
+class OwnerReplyInline(admin.StackedInline[OwnerReply, Review]):
     model = OwnerReply
     fields = ("author", "text", "updated_at")
     readonly_fields = fields
@@ -83,7 +83,7 @@ class OwnerReplyInline(admin.StackedInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(admin.ModelAdmin[Review]):
     list_display = (
         "plugin_name",
         "user",
@@ -126,7 +126,7 @@ class ReviewAdmin(admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context=context)
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Review]:
         return moderation_queue()
 
     def get_ordering(self, request: HttpRequest) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ a foreign key into ``registry``: the apps relate by name, so their migrations an
 independent.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +14,9 @@ from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import LessThanOrEqual
 
 from marketplace_site.types import canonical_name
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 RATING_MIN = 1
 RATING_MAX = 5
@@ -41,7 +44,7 @@ class ReviewQuerySet(models.QuerySet["Review"]):
     def for_plugin(self, name: str) -> "ReviewQuerySet":
         return self.filter(plugin_name=canonical_name(name))
 
-    def by_user(self, user: object) -> "ReviewQuerySet":
+    def by_user(self, user: "str | User") -> "ReviewQuerySet":
         if isinstance(user, str):
             return self.filter(user__username=user)
         return self.filter(user=user)

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Count, F, Prefetch
 
-from reviews.models import RATING_MAX, RATING_MIN, HelpfulVote, Report, Review
+from reviews.models import RATING_MAX, RATING_MIN, HelpfulVote, Report, Review, ReviewQuerySet
 
 REVIEW_SORTS: dict[str, str] = {"newest": "Newest", "helpful": "Most helpful"}
 PAGE_SIZE = 10
@@ -53,7 +53,7 @@ def rating_summary(*, plugin_name: str) -> RatingSummary:
     )
 
 
-def _with_details(reviews: Any, *, viewer: Any = None) -> Any:
+def _with_details(reviews: ReviewQuerySet, *, viewer: Any = None) -> ReviewQuerySet:
     """Reviews with their author, the owner's reply and helpful counts loaded."""
     reviews = reviews.select_related("user", "reply").with_helpful_count()
     if viewer is not None and getattr(viewer, "is_authenticated", False):
@@ -104,7 +104,7 @@ def user_reviews(*, user: Any, include_flagged: bool = False) -> list[Review]:
     return list(_with_details(reviews.newest_first()))
 
 
-def moderation_queue() -> Any:
+def moderation_queue() -> ReviewQuerySet:
     """Reviews with open reports first (most reported on top), then the newest."""
     return (
         Review.objects.with_open_report_count()

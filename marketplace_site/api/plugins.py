@@ -5,7 +5,8 @@ service or action raises becomes JSON with its own status (``marketplace_site.ap
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
+from ninja.params.functions import Query
 
 from marketplace_site.actions import Marketplace, create_marketplace
 from marketplace_site.actions import plugins as plugin_actions

@@ -2,7 +2,8 @@
 as the plugin page's review form)."""
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
+from ninja.params.functions import Query
 
 from marketplace_site.actions import create_marketplace
 from marketplace_site.actions import reviews as review_actions

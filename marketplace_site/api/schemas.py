@@ -7,7 +7,8 @@ one the publish form uses) checks the rest, so both report the same field errors
 from datetime import datetime
 from typing import Any
 
-from ninja import Path, Schema
+from ninja import Schema
+from ninja.params.functions import Path
 from pydantic import Field, model_validator
 
 from marketplace_site.types import (

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
-class LoginThrottleBackend(AxesStandaloneBackend):
+class LoginThrottleBackend(AxesStandaloneBackend):  # type: ignore[misc]  # axes has no types
     """Refuses a login from a locked-out username and address (``AXES_*`` settings).
 
     Every login over HTTP (the site's login page, the admin's) passes its request to
@@ -28,7 +28,9 @@ class LoginThrottleBackend(AxesStandaloneBackend):
     ) -> None:
         if request is None:
             return None
-        return super().authenticate(request, username, password, **kwargs)
+        # Axes' check answers None when the login may go on, and raises when it is locked out.
+        super().authenticate(request, username, password, **kwargs)
+        return None
 
 
 def lockout_response(

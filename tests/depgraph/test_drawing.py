@@ -84,7 +84,7 @@ def test_dot_draws_an_svg_whose_nodes_link_to_plugin_pages() -> None:
 
 
 def test_without_dot_there_is_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(drawing.shutil, "which", lambda name: None)
+    monkeypatch.setattr("depgraph.drawing.shutil.which", lambda name: None)
     assert not drawing.dot_available()
     with pytest.raises(drawing.DrawingUnavailable, match="needs Graphviz"):
         drawing.render_svg("digraph {}")
@@ -94,13 +94,13 @@ def test_a_slow_dot_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
     def too_slow(*args: Any, **kwargs: Any) -> None:
         raise subprocess.TimeoutExpired(args[0], kwargs["timeout"])
 
-    monkeypatch.setattr(drawing.shutil, "which", lambda name: "/usr/bin/dot")
-    monkeypatch.setattr(drawing.subprocess, "run", too_slow)
+    monkeypatch.setattr("depgraph.drawing.shutil.which", lambda name: "/usr/bin/dot")
+    monkeypatch.setattr("depgraph.drawing.subprocess.run", too_slow)
     with pytest.raises(drawing.DrawingUnavailable, match=r"longer than 0\.5 seconds"):
         drawing.render_svg("digraph {}", timeout=0.5)
 
 
 def test_a_failing_dot_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(drawing.shutil, "which", lambda name: "/bin/false")
+    monkeypatch.setattr("depgraph.drawing.shutil.which", lambda name: "/bin/false")
     with pytest.raises(drawing.DrawingUnavailable, match="could not draw"):
         drawing.render_svg("digraph {}")

@@ -1,4 +1,5 @@
 import json
+from typing import Any, cast
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -9,7 +10,8 @@ VALID = {"name": "csv-tools", "version": "1.0.0", "entry_point": "result = 1"}
 
 
 def codes(form: ManifestForm, field: str) -> list[str]:
-    return [error.code for error in form.errors.as_data()[field]]
+    # The form gives every error it raises a code.
+    return [cast(str, error.code) for error in form.errors.as_data()[field]]
 
 
 def test_pasted_valid_manifest() -> None:
@@ -73,7 +75,7 @@ def test_every_field_error_is_reported_at_once() -> None:
         ({**VALID, "homepage": "javascript:alert(1)"}, "homepage"),
     ],
 )
-def test_each_bad_field(data: dict, field: str) -> None:
+def test_each_bad_field(data: dict[str, Any], field: str) -> None:
     form = ManifestForm({"manifest_text": json.dumps(data)})
     assert not form.is_valid()
     assert list(form.manifest_errors) == [field]

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from marketplace_site.types import PluginManifest
 from registry import search
 from registry.models import Plugin
 from registry.services import RegistryService
@@ -22,7 +23,7 @@ def registry() -> RegistryService:
     return registry
 
 
-def names(results: list) -> list[str]:
+def names(results: list[PluginManifest]) -> list[str]:
     return [m.name for m in results]
 
 
@@ -78,7 +79,7 @@ def test_search_page_counts_every_match(registry: RegistryService) -> None:
 
 
 @pytest.fixture
-def tiered() -> list[str]:
+def tiered() -> list[int]:
     """Fifteen plugins matching "pix": five by name, four by keyword, six by description."""
     registry = RegistryService()
     for i in range(5):

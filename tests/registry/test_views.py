@@ -50,7 +50,7 @@ def test_search_says_more_than_the_count_cap(
     content = client.get(reverse("search"), {"q": "widget"}).content.decode()
     assert "More than 2 plugins match" in content
     # Further pages count further, so paging goes on to the last match.
-    content = client.get(reverse("search"), {"q": "widget", "page": 3}).content.decode()
+    content = client.get(reverse("search"), {"q": "widget", "page": "3"}).content.decode()
     assert "More than 6 plugins match" in content and 'rel="next"' in content
-    content = client.get(reverse("search"), {"q": "widget", "page": 4}).content.decode()
+    content = client.get(reverse("search"), {"q": "widget", "page": "4"}).content.decode()
     assert "7 plugins match" in content and 'rel="next"' not in content

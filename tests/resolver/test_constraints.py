@@ -32,7 +32,8 @@ CONFORMANCE = (
 def _conformance_cases() -> list[dict[str, object]]:
     if not CONFORMANCE.exists():
         return []
-    return json.loads(CONFORMANCE.read_text())
+    cases: list[dict[str, object]] = json.loads(CONFORMANCE.read_text())
+    return cases
 
 
 def test_the_conformance_data_is_all_there() -> None:

@@ -320,7 +320,7 @@ def test_concurrent_duplicate_report_maps_to_already_reported(
     review = make_review("p", alice)
     Report.objects.create(review=review, reporter=bob, reason="spam")
     # Simulate the race: the existence check saw nothing, the insert hits the constraint.
-    monkeypatch.setattr(services.Report.objects, "filter", lambda **kw: Report.objects.none())
+    monkeypatch.setattr(Report.objects, "filter", lambda **kw: Report.objects.none())
     with pytest.raises(services.AlreadyReported):
         services.report_create(review=review, reporter=bob, reason="abuse")
 

@@ -1,6 +1,6 @@
 """The system check reports the isolation level."""
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core import checks
@@ -12,7 +12,10 @@ from sandbox.services import SandboxService
 
 
 def test_registered_and_full_on_this_machine() -> None:
-    messages = [m for m in checks.run_checks(tags=["sandbox"]) if m.id.startswith("sandbox.")]
+    # Every check message here has an id (Django's and ours).
+    messages = [
+        m for m in checks.run_checks(tags=["sandbox"]) if cast(str, m.id).startswith("sandbox.")
+    ]
     assert [m.id for m in messages] == ["sandbox.I001"]
     assert messages[0].level == checks.INFO
     assert "Sandbox isolation: full" in messages[0].msg

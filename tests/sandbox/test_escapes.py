@@ -46,6 +46,7 @@ def test_cannot_list_or_read_host_directories(sandbox: SandboxService) -> None:
     )
     result = sandbox.run(code)
     assert result.success, result.error
+    assert isinstance(result.output, list)  # the code's result is a JSON array
     for path, outcome in result.output:
         assert outcome in ("PermissionError", "FileNotFoundError"), (path, outcome)
 
@@ -226,6 +227,7 @@ def test_subclasses_walk_to_os_gains_nothing(sandbox: SandboxService, marker: Pa
     )
     result = sandbox.run(code)
     assert result.success, result.error
+    assert isinstance(result.output, list)  # the code's result is a JSON array
     status, listed = result.output
     assert status != 0
     assert listed is False
@@ -247,6 +249,7 @@ def test_ctypes_libc_gains_nothing(sandbox: SandboxService, marker: Path) -> Non
         )
         result = sandbox.run(code)
         assert result.success, result.error
+        assert isinstance(result.output, list)  # the code's result is a JSON array
         assert result.output[0] != 0
         assert result.output[1:] == [-1, -1, -1, -1, -1]
         assert victim.poll() is None, "a host process was killed"
@@ -298,6 +301,7 @@ def test_cannot_kill_parent_or_other_processes(sandbox: SandboxService) -> None:
         )
         result = sandbox.run(code)
         assert result.success, result.error
+        assert isinstance(result.output, list)  # the code's result is a JSON array
         assert "killed" not in result.output
         assert not [item for item in result.output if isinstance(item, int)]
         assert victim.poll() is None
@@ -328,6 +332,7 @@ def test_no_background_process_survives_the_run(
     )
     result = sandbox.run(code)
     assert result.success, result.error
+    assert isinstance(result.output, list)  # the code's result is a JSON array
     inner_pid, attempts = result.output
     assert "started" not in attempts.values(), attempts
     time.sleep(0.05)

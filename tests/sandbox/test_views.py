@@ -95,6 +95,7 @@ def test_a_valid_run_shows_the_whole_result_and_is_recorded(
     assert 'id="sandbox-memory"' in text
     assert '<dd id="sandbox-timed-out">no</dd>' in text
     run = SandboxRun.objects.get()
+    assert run.user is not None
     assert (run.plugin_name, run.version, run.user.username) == ("greeter", "1.1.0", "tester")
     assert run.success
 

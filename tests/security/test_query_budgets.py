@@ -58,7 +58,9 @@ def bulk_publish(start: int, stop: int, owner: User) -> None:
         Plugin(canonical_name=f"bulk-{i:04d}", display_name=f"bulk-{i:04d}", owner=owner)
         for i in range(start, stop)
     )
-    key = precedence_key(parse_version("1.0.0"))
+    parsed = parse_version("1.0.0")
+    assert parsed is not None
+    key = precedence_key(parsed)
     versions = PluginVersion.objects.bulk_create(
         PluginVersion(
             plugin=plugin,

@@ -58,6 +58,7 @@ def plugin() -> str:
 
 def post_unread(client: Client, path: str, length: int, content_type: str, **headers: str) -> Any:
     body = UnreadableBody()
+    environ: dict[str, Any] = {"wsgi.input": body}
     response = client.generic(
         "POST",
         path,
@@ -65,7 +66,7 @@ def post_unread(client: Client, path: str, length: int, content_type: str, **hea
         content_type,
         headers=headers,
         CONTENT_LENGTH=str(length),
-        **{"wsgi.input": body},
+        **environ,
     )
     assert body.reads == 0
     return response

@@ -74,7 +74,7 @@ def test_the_docs_page_is_self_hosted(client: Client) -> None:
     asset = client.get(f"{API}/docs/assets/swagger-ui-init.js")
     assert asset.status_code == 200
     assert "javascript" in asset["Content-Type"]
-    assert "SwaggerUIBundle" in b"".join(asset.streaming_content).decode()
+    assert "SwaggerUIBundle" in asset.getvalue().decode()
     asset.close()
 
 

@@ -80,7 +80,7 @@ def test_the_svg_of_an_older_version(client: Client, marketplace: Marketplace) -
 def test_without_graphviz_the_page_says_so_and_keeps_the_tree(
     client: Client, marketplace: Marketplace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(drawing.shutil, "which", lambda name: None)
+    monkeypatch.setattr("depgraph.drawing.shutil.which", lambda name: None)
     publish("lib", marketplace=marketplace)
     publish("app", "1.0.0", dependencies={"lib": "*"}, marketplace=marketplace)
     html = get(client, "/plugins/app/graph/")

@@ -1,16 +1,17 @@
 """The three users' journeys, each in its own browser context, against the live server."""
 
 import json
+from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from marketplace_site.marketplace import create_marketplace
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def publish_through_the_form(page, manifest: dict) -> None:  # type: ignore[no-untyped-def]
+def publish_through_the_form(page: Page, manifest: dict[str, Any]) -> None:
     page.goto("/publish/")
     page.get_by_label("…or paste the manifest JSON").fill(json.dumps(manifest))
     page.get_by_role("button", name="Publish").click()
