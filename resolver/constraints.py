@@ -326,12 +326,12 @@ def parse_version(text: str) -> AnyVersion | None:
 @lru_cache(maxsize=65536)
 def parse_keyed(text: str) -> tuple[VersionKey, AnyVersion] | None:
     """``(version_key(v), v)`` for ``v = parse_version(text)``, or None where that is None."""
+    plain = _PLAIN_SEMVER.fullmatch(text) if isinstance(text, str) else None
+    if plain is not None:  # as parse_version, with the key of a final release built directly
+        release = (int(plain[1]), int(plain[2]), int(plain[3]))
+        return _final_release_key(release), SemVer(*release)
     version = parse_version(text)
-    if version is None:
-        return None
-    if type(version) is SemVer and not version.pre and not version.build:
-        return _final_release_key(version.release), version  # no hashing of the SemVer
-    return key(version), version
+    return None if version is None else (key(version), version)
 
 
 def clear_caches() -> None:
