@@ -8,7 +8,6 @@ from resolvelib.structs import RequirementInformation
 
 from marketplace_site.types import AnyVersion, VersionKey
 from resolver.constraints import PlainIndex, is_plain
-from resolver.constraints import key as order_key
 
 ALL = -1  # a mask with every bit set
 
@@ -31,12 +30,15 @@ class Requirement:
 class Candidate:
     """One version of one plugin; ``index`` is its bit in the plugin's masks (0 = highest)."""
 
-    __slots__ = ("_dead", "dep_masks", "deps", "index", "key", "parsed", "version")
+    __slots__ = ("_dead", "dep_masks", "deps", "index", "key", "order", "parsed", "version")
 
-    def __init__(self, key: str, version: str, parsed: AnyVersion, index: int) -> None:
+    def __init__(
+        self, key: str, version: str, parsed: AnyVersion, index: int, order: VersionKey
+    ) -> None:
         self.key = key
         self.version = version
         self.parsed = parsed
+        self.order = order  # version_key(parsed): its place in the one version order
         self.index = index
         self.deps: tuple[Requirement, ...] | None = None
         self.dep_masks: dict[str, int] | None = None
@@ -63,7 +65,7 @@ class Package:
         self.special: list[Candidate] = []  # pre-, post-, dev- and local versions
         for candidate in candidates:
             if is_plain(candidate.parsed):
-                plain.append((order_key(candidate.parsed), 1 << candidate.index))
+                plain.append((candidate.order, 1 << candidate.index))
             else:
                 self.special.append(candidate)
         # ``candidates`` are highest first, so the plain ones reversed are in order already.

@@ -8,6 +8,7 @@ are SemVer, the rest PEP 440, all ordered by ``marketplace_site.types.version_ke
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,12 +30,43 @@ from marketplace_site.types import (
 from resolver import npm
 
 EXAMPLES = "^1.2.3, ~1.2, 1.x, 1.0.0 - 2.0.0, >=1.0.0 <2.0.0 || ^3.0.0, or PEP 440's >=1.2,<2"
+# A PEP 440 pin of a final release, written the usual way (no spaces, epoch, wildcard or
+# suffix): the one form a resolver meets by the hundred, and one with a single plain match.
+_PLAIN_SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+_PLAIN_PIN = re.compile(r"==([0-9]+(?:\.[0-9]+)*)")
 
 
 @lru_cache(maxsize=65536)
 def key(version: AnyVersion) -> VersionKey:
     """``version_key``, cached: resolution compares the same versions many times."""
     return version_key(version)
+
+
+def pinned_release_key(text: str) -> VersionKey | None:
+    """For ``==X`` with X a plain release (``==1.0.0``, ``==2.1``), the key of X; else None.
+
+    Among plain releases such a pin matches exactly the versions with this key (PEP 440:
+    ``==1.0`` is ``1.0.0``; it admits no pre-, post- or dev-release of X). Only the local
+    versions of X (PEP 440 ``+local``, SemVer ``+build``) also match, and those are not plain:
+    callers match them through ``parse_constraint``. The text is not parsed as a specifier
+    set at all, which is where most of a resolution's time went on graphs full of pins.
+    """
+    if not isinstance(text, str) or len(text) > CONSTRAINT_MAX_LENGTH:
+        return None  # parse_constraint says what is wrong with it
+    match = _PLAIN_PIN.fullmatch(text)
+    return None if match is None else _final_release_key(tuple(map(int, match[1].split("."))))
+
+
+def _final_release_key(release: tuple[int, ...]) -> VersionKey:
+    end = len(release)
+    while end > 1 and not release[end - 1]:
+        end -= 1  # as version_key: 1.0 and 1.0.0 are one version
+    return (_FINAL_EPOCH, release[:end], _FINAL_STAGE, _FINAL_LOCAL)
+
+
+# version_key of a final release without epoch is (0, release, stage, local), the stage and
+# local part the same for every one of them: taken from version_key itself, not restated.
+_FINAL_EPOCH, _, _FINAL_STAGE, _FINAL_LOCAL = version_key(SemVer(1, 0, 0))
 
 
 def release3(version: AnyVersion) -> tuple[int, ...]:
@@ -61,8 +93,10 @@ class PlainIndex:
         ordered = list(items) if ascending else sorted(items)
         self.keys = [item_key for item_key, _ in ordered]
         self.prefix = [0]  # prefix[i]: the bits of the first i versions
-        for _, bit in ordered:
+        self.exact: dict[VersionKey, int] = {}  # a pin is one hash, not two bisections
+        for item_key, bit in ordered:
             self.prefix.append(self.prefix[-1] | bit)
+            self.exact[item_key] = self.exact.get(item_key, 0) | bit
         self.all = self.prefix[-1]
 
     def between(self, start: int, stop: int) -> int:
@@ -279,7 +313,31 @@ def _as_pep440(text: str) -> SpecifierSet | None:
 @lru_cache(maxsize=65536)
 def parse_version(text: str) -> AnyVersion | None:
     """The one reading of a version (SemVer, else PEP 440), or None where neither reads it."""
+    if not isinstance(text, str):
+        return None
+    plain = _PLAIN_SEMVER.fullmatch(text)
+    if plain is not None:
+        # Most versions are plain major.minor.patch: the SemVer parse_semver would give,
+        # without its full pattern (pre-release, build, "v", spaces).
+        return SemVer(int(plain[1]), int(plain[2]), int(plain[3]))
     return parse_any_version(text)
+
+
+@lru_cache(maxsize=65536)
+def parse_keyed(text: str) -> tuple[VersionKey, AnyVersion] | None:
+    """``(version_key(v), v)`` for ``v = parse_version(text)``, or None where that is None."""
+    plain = _PLAIN_SEMVER.fullmatch(text) if isinstance(text, str) else None
+    if plain is not None:  # as parse_version, with the key of a final release built directly
+        release = (int(plain[1]), int(plain[2]), int(plain[3]))
+        return _final_release_key(release), SemVer(*release)
+    version = parse_version(text)
+    return None if version is None else (key(version), version)
+
+
+def clear_caches() -> None:
+    """Forget every parsed version and constraint (benchmarks start each run cold)."""
+    for cached in (parse_version, parse_keyed, _parse_cached, key, _spec_version, _release_version):
+        cached.cache_clear()
 
 
 def parse_constraint(text: str, include_prerelease: bool = False) -> Constraint:

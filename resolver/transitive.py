@@ -36,8 +36,14 @@ from marketplace_site.types import (
 )
 from resolver import explain, pair_check
 from resolver.candidates import ALL, Candidate, Info, Package, Reason, Requirement
+from resolver.constraints import (
+    Constraint,
+    parse_constraint,
+    parse_keyed,
+    parse_version,
+    pinned_release_key,
+)
 from resolver.constraints import key as order_key
-from resolver.constraints import parse_constraint, parse_version
 from resolver.propagation import Propagation
 
 _ZERO = SemVer(0, 0, 0)
@@ -107,7 +113,9 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         self.clashes: list[list[Info]] = []
         self.domains: dict[str, int] = {}  # versions still possible, from the propagation
         root_version = parse_version(root.version) or _ZERO
-        self.root_candidate = Candidate(self.root_key, root.version, root_version, 0)
+        self.root_candidate = Candidate(
+            self.root_key, root.version, root_version, 0, order_key(root_version)
+        )
         self.packages[self.root_key] = Package(self.root_key, root.name, [self.root_candidate])
 
     def tick(self) -> None:
@@ -128,18 +136,18 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
                 versions = list(self.provider.versions(key))
             parsed = sorted(
                 (
-                    (order_key(v), text, v)
+                    (keyed[0], text, keyed[1])
                     for text in versions
-                    if (v := parse_version(text)) is not None
+                    if (keyed := parse_keyed(text)) is not None
                 ),
                 reverse=True,
             )
             candidates: list[Candidate] = []
             for version_at, text, version in parsed:
                 # 1.0 and 1.0.0 are one version: keep one, deterministically.
-                if candidates and order_key(candidates[-1].parsed) == version_at:
+                if candidates and candidates[-1].order == version_at:
                     continue
-                candidates.append(Candidate(key, text, version, len(candidates)))
+                candidates.append(Candidate(key, text, version, len(candidates), version_at))
             package = Package(key, name, candidates, lookup)
             self.packages[key] = package
         return package
@@ -152,14 +160,21 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         cache_key = (requirement.key, requirement.constraint)
         mask = self.masks.get(cache_key)
         if mask is None:
-            constraint = parse_constraint(requirement.constraint)
-            package = self.package(requirement.key, requirement.name)
-            mask = constraint.plain_mask(package.plain)
-            rest = package.candidates if mask is None else package.special
-            mask = mask or 0
-            for candidate in rest:
-                if constraint.contains(candidate.parsed):
-                    mask |= 1 << candidate.index
+            text = requirement.constraint
+            pinned = pinned_release_key(text)
+            if pinned is not None:
+                package = self.package(requirement.key, requirement.name)
+                mask = package.plain.exact.get(pinned, 0)
+                if package.special:  # X's local versions match ==X too: the full reading
+                    mask |= _matching(parse_constraint(text), package.special)
+            else:
+                constraint = parse_constraint(text)
+                package = self.package(requirement.key, requirement.name)
+                plain = constraint.plain_mask(package.plain)
+                if plain is None:
+                    mask = _matching(constraint, package.candidates)
+                else:
+                    mask = plain | _matching(constraint, package.special)
             self.masks[cache_key] = mask
         requirement.mask = mask
         return mask
@@ -179,8 +194,10 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
                 package = self.packages[candidate.key]
                 raw = self.provider.dependencies(package.lookup, candidate.version)
             candidate.deps = tuple(
-                Requirement(self.canonical(name), name, constraint)
-                for name, constraint in raw.items()
+                [
+                    Requirement(self.canonical(name), name, constraint)
+                    for name, constraint in raw.items()
+                ]
             )
         return candidate.deps
 
@@ -408,6 +425,15 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
                 names[requirement.key] = requirement.name
                 queue.append(mapping[requirement.key])
         return {name: mapping[key].version for key, name in names.items()}
+
+
+def _matching(constraint: Constraint, candidates: Iterable[Candidate]) -> int:
+    """The bits of the candidates that meet ``constraint``, one ``contains`` at a time."""
+    mask = 0
+    for candidate in candidates:
+        if constraint.contains(candidate.parsed):
+            mask |= 1 << candidate.index
+    return mask
 
 
 def resolve_transitive(

@@ -8,12 +8,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from marketplace_site.types import InvalidConstraint
+from marketplace_site.types import InvalidConstraint, parse_any_version, version_key
 from resolver.constraints import (
     NpmRange,
     Pep440Constraint,
+    is_plain,
     max_satisfying,
     parse_constraint,
+    parse_keyed,
+    parse_version,
+    pinned_release_key,
     satisfies,
 )
 
@@ -336,3 +340,54 @@ def test_pep440_specifiers_place_semver_versions_in_the_one_order(
     version: str, constraint: str, include_prerelease: bool, expected: bool
 ) -> None:
     assert satisfies(version, constraint, include_prerelease=include_prerelease) is expected
+
+
+any_versions = st.builds(
+    lambda release, suffix: ".".join(map(str, release)) + suffix,
+    st.lists(st.integers(0, 3), min_size=1, max_size=4),
+    st.sampled_from(["", "-0", "-rc.1", "+build.5", "rc1", ".post1", ".dev0", "+local", "a1"]),
+)
+
+
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=4), any_versions)
+def test_a_plain_pin_matches_what_the_full_parse_matches(release: list[int], text: str) -> None:
+    """``==X`` skips the specifier parser: among plain releases its key picks exactly the
+    versions PEP 440's ``==X`` admits, and the rest it admits are X's local versions."""
+    pin = "==" + ".".join(map(str, release))
+    version = parse_version(text)
+    assert version is not None
+    matches = parse_constraint(pin).contains(version)
+    if is_plain(version):
+        assert matches is (pinned_release_key(pin) == version_key(version))
+    elif matches:
+        assert "+" in text
+
+
+NOT_PLAIN_PINS = [
+    " ==1.0",
+    "== 1.0",
+    "==1.0.*",
+    "==1.0rc1",
+    "==v1",
+    "===1.0",
+    "==1!1.0",
+    "==1.0+local",
+    ">=1.0",
+    "1.0.0",
+    "==\u0661.0",  # an Arabic-Indic digit is no digit
+    "==" + "1." * 100 + "0",  # longer than any constraint may be
+]
+
+
+@pytest.mark.parametrize("text", NOT_PLAIN_PINS)
+def test_only_a_plain_pin_takes_the_fast_path(text: str) -> None:
+    assert pinned_release_key(text) is None
+
+
+@given(any_versions | versions() | st.sampled_from(["v1.2.3", " 1.2.3 ", "01.2.3", "1.2", "x"]))
+def test_the_fast_version_reading_is_the_one_reading(text: str) -> None:
+    """Plain major.minor.patch skips the full SemVer pattern; the answer and its key are the
+    same as ``parse_any_version`` and ``version_key`` give."""
+    expected = parse_any_version(text)
+    assert parse_version(text) == expected
+    assert parse_keyed(text) == (None if expected is None else (version_key(expected), expected))

@@ -284,7 +284,7 @@ constraints = st.sampled_from(
     [
         "*", "^1", "~1.2", "1.x", ">=1.1 <2.1.0-0", "1.0 - 2.1", "<=2.x", ">1.2 || <0.5",
         "^1.1.0-rc.1", ">=1.1,<2.3", "~=1.2", "==1.*", "!=1.1", ">1.2", "<2.0", "<=2.1",
-        "==2.1.0", ">=1.0rc1", "~=2.1.1", "!=2.*", "===1.1",
+        "==2.1.0", ">=1.0rc1", "~=2.1.1", "!=2.*", "===1.1", "==1", "==2.1", "==1.1.0.0",
     ]
 )  # fmt: skip
 
@@ -301,6 +301,25 @@ def test_transitive_choice_equals_max_satisfying(versions: list[str], constraint
         chosen = resolve({"a": constraint}, registry)["a"]
         assert services.satisfies(chosen, constraint)
         assert Version(chosen) == Version(expected)
+
+
+def test_a_pin_reaches_a_release_with_build_metadata_but_no_pre_or_post_release() -> None:
+    """``==1.0.0`` is PEP 440's: 1.0.0 and 1.0 are one version, a local part (here SemVer
+    build metadata) does not count, and pre-, post- and dev-releases of 1.0.0 do not match."""
+    around: dict[str, dict[str, str]] = {
+        "1.0.0-rc.1": {},
+        "1.0rc1": {},
+        "1.0.post1": {},
+        "1.0.1": {},
+        "0.9.0": {},
+    }
+    registry: Registry = {"a": {**around, "1.0.0+build.5": {}}, "b": {**around, "1.0": {}}}
+    assert resolve({"a": "==1.0.0"}, registry) == {"a": "1.0.0+build.5"}
+    assert resolve({"b": "==1.0.0"}, registry) == {"b": "1.0"}
+    assert resolve({"b": "==1"}, registry) == {"b": "1.0"}
+    assert "a has" in explanation(
+        {"a": "==1.0.1", "c": "*"}, {**registry, "c": {"1.0.0": {"a": "==1.0.0"}}}
+    )
 
 
 class TestRangeReport:
