@@ -7,7 +7,7 @@ It imports only the standard library and ``packaging`` (see CONTRACTS.md).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -31,6 +31,16 @@ CONSTRAINT_MAX_LENGTH = 200
 def canonical_name(name: str) -> str:
     """The normalized form under which plugin names are compared (PEP 503)."""
     return canonicalize_name(name)
+
+
+def module_name(plugin_name: str) -> str:
+    """The name a plugin is imported by in a run: its canonical name with ``-`` and ``.``
+    replaced by ``_`` (``text-utils`` -> ``text_utils``, ``My.Plugin`` -> ``my_plugin``).
+
+    A valid plugin name always gives a Python identifier, though one may begin with a digit
+    (``3d-tools`` -> ``3d_tools``), which an ``import`` statement cannot name.
+    """
+    return canonical_name(plugin_name).replace("-", "_").replace(".", "_")
 
 
 # The version model (CONTRACTS.md "Versions"): a string that is SemVer 2.0.0 (with npm's
@@ -235,6 +245,33 @@ class PluginNotFound(MarketplaceError):
                 else f"{name} has no version {version}."
             )
         super().__init__(message)
+
+
+class InstallationNotFound(PluginNotFound):
+    """No installation with that id belongs to the acting user (another user's is not
+    found either: nobody learns which ids exist)."""
+
+    code = "installation_not_found"
+
+    def __init__(self, installation_id: object) -> None:
+        super().__init__(
+            str(installation_id), None, f"You have no installation with id {installation_id!r}."
+        )
+
+
+class LockMismatch(MarketplaceError):
+    """Code pinned by a lock no longer has the SHA-256 the lock recorded: it is not run."""
+
+    code = "lock_mismatch"
+    http_status = 409
+
+    def __init__(self, name: str, version: str, expected: str, found: str) -> None:
+        self.name, self.version, self.expected, self.found = name, version, expected, found
+        super().__init__(
+            f"The code pinned for {name} {version} no longer matches its lock (SHA-256 "
+            f"{found[:12]}…, locked {expected[:12]}…); it was not run. Reinstall the plugin "
+            "to pin it again."
+        )
 
 
 class InvalidConstraint(MarketplaceError, ValueError):
@@ -493,6 +530,38 @@ class SandboxResult:
 
 
 @dataclass(frozen=True)
+class PluginModule:
+    """One importable module of a sandbox run: the plugin ``plugin``'s entry point ``source``.
+
+    ``imports`` is the module names it may import among the run's modules (its declared
+    dependencies, through ``module_name``); None lets it import any of them.
+    """
+
+    source: str
+    imports: frozenset[str] | None = None
+    plugin: str = ""
+
+
+@dataclass(frozen=True)
+class Installation:
+    """A user's installed plugin, pinned by a lock (CONTRACTS.md "Installations").
+
+    ``lock`` maps every transitive dependency (canonical name, root excluded) to its pinned
+    version; ``hashes`` maps every pinned plugin, root included, to the SHA-256 (hex) of the
+    code pinned for it.
+    """
+
+    id: int
+    user: str
+    plugin_name: str
+    version: str
+    lock: Mapping[str, str]
+    created_at: datetime
+    updated_at: datetime
+    hashes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Review:
     id: int
     plugin_name: str
@@ -594,6 +663,8 @@ class Sandbox(Protocol):
         code: str,
         context: Mapping[str, Any] | None = None,
         *,
+        modules: Mapping[str, str | PluginModule] | None = None,
+        imports: Collection[str] | None = None,
         timeout_ms: int = 1000,
         memory_limit_mb: int = 256,
     ) -> SandboxResult: ...

@@ -8,6 +8,7 @@ The boundary is the operating system, not Python: see ``sandbox.zygote`` for the
 from __future__ import annotations
 
 import json
+import keyword
 import math
 import os
 import signal
@@ -15,13 +16,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 
-from marketplace_site.types import SandboxResult, canonical_name
+from marketplace_site.types import PluginModule, SandboxResult, canonical_name
 from sandbox import isolation, wire
 from sandbox.client import ZYGOTE_SCRIPT, RunOutcome, ZygoteClient, ZygoteUnavailable
 from sandbox.isolation import IsolationReport
@@ -42,6 +43,7 @@ __all__ = [
 STDOUT_CAP = 64 * 1024
 RESULT_CAP = 1024 * 1024
 MAX_CODE_BYTES = 1024 * 1024
+MAX_MODULES_BYTES = 8 * 1024 * 1024  # all of a run's module sources together
 MAX_CONTEXT_BYTES = 1024 * 1024
 MAX_TIMEOUT_MS = 60_000
 MAX_MEMORY_MB = 4096
@@ -167,15 +169,26 @@ class SandboxService:
         code: str,
         context: Mapping[str, Any] | None = None,
         *,
+        modules: Mapping[str, str | PluginModule] | None = None,
+        imports: Collection[str] | None = None,
         timeout_ms: int = 1000,
         memory_limit_mb: int = 256,
     ) -> SandboxResult:
         """Run ``code`` with ``context`` as globals; never raises for what the code does.
 
+        ``modules`` maps module names to Python source (a ``str``, importable by every module
+        of the run) or to a ``PluginModule`` (its source, the names it may import, its
+        plugin's name). ``import NAME`` executes NAME's source once per run, on first import;
+        no module sees ``context``. ``imports`` is what ``code`` may import among them (None:
+        all). An undeclared import fails with ``ModuleNotFoundError`` naming the missing
+        declaration; see ``sandbox.zygote.runtime`` for the rules (cycles, standard-library
+        names).
+
         Raises TypeError or ValueError only for a caller's mistake: code that is not a
-        string, a context that is not a mapping of JSON values, a non-positive limit.
+        string, a context that is not a mapping of JSON values, a module name that is not
+        an identifier, a non-positive limit.
         """
-        payload = self._payload(code, context, timeout_ms, memory_limit_mb)
+        payload = self._payload(code, context, timeout_ms, memory_limit_mb, modules, imports)
         if isinstance(payload, SandboxResult):
             return payload
         timeout_ms = min(int(timeout_ms), MAX_TIMEOUT_MS)
@@ -207,7 +220,13 @@ class SandboxService:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _payload(
-        self, code: str, context: Mapping[str, Any] | None, timeout_ms: int, memory_mb: int
+        self,
+        code: str,
+        context: Mapping[str, Any] | None,
+        timeout_ms: int,
+        memory_mb: int,
+        modules: Mapping[str, str | PluginModule] | None = None,
+        imports: Collection[str] | None = None,
     ) -> bytes | SandboxResult:
         if not isinstance(code, str):
             raise TypeError(f"code must be a string, not {type(code).__name__}")
@@ -231,7 +250,11 @@ class SandboxService:
             return _failure(
                 f"ContextTooLarge: the context is larger than {_format_cap(MAX_CONTEXT_BYTES)}"
             )
-        return ('{"code": ' + json.dumps(code) + ', "context": ' + context_json + "}").encode()
+        extra = _modules_document(modules, imports)
+        if isinstance(extra, SandboxResult):
+            return extra
+        document = '{"code": ' + json.dumps(code) + ', "context": ' + context_json + extra + "}"
+        return document.encode()
 
     def _result(self, outcome: RunOutcome, timeout_ms: int, memory_mb: int) -> SandboxResult:
         status = outcome.status
@@ -321,6 +344,38 @@ class SandboxService:
             wall_ms=(time.monotonic() - started) * 1000,
         )
         return self._result(outcome, timeout_ms, memory_mb)
+
+
+def _modules_document(
+    modules: Mapping[str, str | PluginModule] | None, imports: Collection[str] | None
+) -> str | SandboxResult:
+    """The request's ``"modules"`` and ``"imports"`` keys (with a leading comma), or ""."""
+    if modules is None and imports is None:
+        return ""
+    if modules is not None and not isinstance(modules, Mapping):
+        raise TypeError(f"modules must be a mapping, not {type(modules).__name__}")
+    document: dict[str, dict[str, Any]] = {}
+    size = 0
+    for name, value in (modules or {}).items():
+        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+            raise ValueError(f"module name {name!r} is not a Python identifier")
+        module = value if isinstance(value, PluginModule) else PluginModule(source=value)
+        if not isinstance(module.source, str):
+            raise TypeError(f"the source of module {name!r} must be a string")
+        size += len(module.source.encode("utf-8", "surrogatepass"))
+        document[name] = {
+            "source": module.source,
+            "imports": None if module.imports is None else sorted(module.imports),
+            "plugin": module.plugin or name,
+        }
+    if size > MAX_MODULES_BYTES:
+        return _failure(
+            f"CodeTooLarge: the modules are larger than {_format_cap(MAX_MODULES_BYTES)}"
+        )
+    if imports is not None and (isinstance(imports, str) or not isinstance(imports, Collection)):
+        raise TypeError("imports must be a collection of module names")
+    allowed = None if imports is None else sorted(str(name) for name in imports)
+    return ', "modules": ' + json.dumps(document) + ', "imports": ' + json.dumps(allowed)
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
