@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from marketplace_site.models import InstalledPlugin, PinnedVersion
@@ -83,6 +83,7 @@ class OutdatedRow:
     newest_fitting: str | None
     newest: str | None
     published: bool
+    sha256: str = ""
 
     @property
     def outdated(self) -> bool:
@@ -290,14 +291,17 @@ def outdated(marketplace: Marketplace, installation_id: object, *, user: Any) ->
                 newest_fitting=fitting.get(pin.plugin_name),
                 newest=latest.version if latest is not None else None,
                 published=published,
+                sha256=pin.sha256,
             )
         )
     return rows
 
 
-def runs_of_installations(user: Any = None) -> int:
-    """How many runs of installations there were (a user's, or everyone's)."""
+def runs_of_installations(user: Any = None, plugin_name: str | None = None) -> int:
+    """How many runs of installations there were: everyone's, a user's, or of one plugin."""
     rows = InstalledPlugin.objects.all()
     if user is not None:
         rows = rows.filter(user=user)
-    return sum(rows.values_list("run_count", flat=True))
+    if plugin_name is not None:
+        rows = rows.filter(plugin_name=canonical_name(plugin_name))
+    return int(rows.aggregate(total=Sum("run_count"))["total"] or 0)
