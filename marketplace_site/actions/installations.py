@@ -175,7 +175,21 @@ def install(
     ``PluginNotFound``, ``ResolutionError``, ``CircularDependencyError``."""
     owner = acting_user(user)
     manifest, resolved = _resolve(marketplace, name, version)
-    pins = _pins(marketplace, manifest, resolved)
+    return _store(owner, manifest, _pins(marketplace, manifest, resolved))
+
+
+def pin_exactly(
+    marketplace: Marketplace, name: str, version: str, lock: Mapping[str, str], *, user: Any
+) -> Installation:
+    """Pin ``name`` ``version`` with exactly ``lock`` (name -> version), unresolved: for an
+    installation made earlier, such as the demo's. ``PluginNotFound`` for a missing version."""
+    manifest = marketplace.registry.get(name, version)
+    if manifest is None:
+        raise PluginNotFound(name, version)
+    return _store(acting_user(user), manifest, _pins(marketplace, manifest, lock))
+
+
+def _store(owner: Any, manifest: PluginManifest, pins: list[PinnedVersion]) -> Installation:
     with transaction.atomic():
         row, _created = InstalledPlugin.objects.select_for_update().get_or_create(
             user=owner, plugin_name=manifest.canonical_name, defaults={"version": manifest.version}
