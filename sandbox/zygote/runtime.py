@@ -1,11 +1,11 @@
 """The plugin modules of one run: ``import NAME`` executes NAME's source once, on first import.
 
-The request document may carry ``"modules": {name: {"source": str, "imports": [name, ...] or
-null, "plugin": str}}`` and ``"imports": [name, ...] or null`` (what the run's own code may
-import). ``imports`` null means "any module of the run" (a plain mapping of sources given to
-``SandboxService.run``); a list is the importer's declared dependencies, and importing another
-module of the run fails with ``ModuleNotFoundError`` naming the missing declaration, as pnpm
-and Deno are strict about undeclared dependencies.
+The request document may carry ``"modules": {name: {"code" or "source": str, "imports":
+[name, ...] or null, "plugin": str}}`` and ``"imports": [name, ...] or null`` (what the
+run's own code may import). ``imports`` null means "any module of the run" (a plain mapping
+of sources given to ``SandboxService.run``); a list is the importer's declared
+dependencies, and importing another module of the run fails with ``ModuleNotFoundError``
+naming the missing declaration, as pnpm and Deno are strict about undeclared dependencies.
 
 How it works, and why:
 
@@ -23,12 +23,16 @@ How it works, and why:
   initialized module" message). A module whose execution raises is forgotten, so the
   exception reaches its importer and a later import executes it again, as Python does.
 
-Nothing here reads a file or touches the confinement: sources come from the request.
+Nothing here reads a file or touches the confinement: modules come from the request, each
+as the code object the web process compiled (``"code"``: marshal, base64), which saves the
+run the compile, or as source it could not compile, compiled here on first import.
 """
 
 from __future__ import annotations
 
+import base64
 import builtins
+import marshal
 import sys
 import types
 from collections.abc import Mapping, Sequence
@@ -46,12 +50,17 @@ class ModuleTable:
         self.sources: dict[str, str] = {}
         self.plugins: dict[str, str] = {}
         self.imports: dict[str, frozenset[str] | None] = {}
+        self.compiled: dict[str, types.CodeType] = {}
         for name, spec in modules.items():
-            self.sources[name] = str(spec["source"])
+            self.sources[name] = str(spec.get("source") or "")
+            if spec.get("code"):
+                # Compiled by the web process from this source (see SandboxService).
+                code = marshal.loads(base64.b64decode(spec["code"]))  # noqa: S302
+                if isinstance(code, types.CodeType):
+                    self.compiled[name] = code
             self.plugins[name] = str(spec.get("plugin") or name)
             self.imports[name] = declared_names(spec.get("imports"))
         self.loaded: dict[str, types.ModuleType] = {}
-        self.compiled: dict[str, types.CodeType] = {}
 
     def builtins_for(self, importer: str | None, allowed: frozenset[str] | None) -> dict[str, Any]:
         """A ``__builtins__`` mapping whose ``__import__`` applies ``importer``'s declarations."""
