@@ -18,7 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from marketplace_site.actions import create_marketplace
 from marketplace_site.actions import installations as actions
 from marketplace_site.forms import TryPluginForm
-from marketplace_site.types import LockMismatch, MarketplaceError, ResolutionError
+from marketplace_site.types import (
+    CircularDependencyError,
+    LockMismatch,
+    MarketplaceError,
+    ResolutionError,
+)
 from marketplace_site.views.errors import http_error
 from sandbox.results import output_json
 
@@ -43,8 +48,9 @@ def installation_create(request: HttpRequest) -> HttpResponse:
     version = request.POST.get("version", "").strip() or None
     try:
         installation = create_marketplace().install(name, version, user=request.user)
-    except ResolutionError as error:
-        messages.error(request, f"{name} cannot be installed: {error.explanation}")
+    except (ResolutionError, CircularDependencyError) as error:
+        why = error.explanation if isinstance(error, ResolutionError) else error.message
+        messages.error(request, f"{name} cannot be installed: {why}")
         return redirect("installation_list")
     except MarketplaceError as error:
         raise http_error(error) from error

@@ -132,3 +132,15 @@ def test_the_plugin_page_shows_the_resolution_an_install_would_pin(
     assert "stats" in text(broken.split('id="resolution-error"')[1].split("</div>")[0])
     assert 'id="not-installable"' in broken
     assert "Plan and install" not in broken and 'id="install-for-me"' not in broken
+
+
+def test_a_plugin_that_cannot_be_installed_says_why(
+    client: Client, marketplace: Marketplace
+) -> None:
+    publish("ping", "1.0.0", marketplace=marketplace, dependencies={"pong": "*"})
+    publish("pong", "1.0.0", marketplace=marketplace, dependencies={"ping": "*"})
+    signed_in(client)
+    response = client.post("/installations/new/", {"name": "ping"}, follow=True)
+    assert response.status_code == 200
+    assert "ping cannot be installed: " in response.content.decode()
+    assert not InstalledPlugin.objects.exists()
