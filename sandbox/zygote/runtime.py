@@ -24,7 +24,7 @@ How it works, and why:
   exception reaches its importer and a later import executes it again, as Python does.
 
 Nothing here reads a file or touches the confinement: modules come from the request, each
-as the code object the web process compiled (``"code"``: marshal, base64), which saves the
+as the code object the web process compiled (``"code"``: marshal, zlib, base64), which saves the
 run the compile, or as source it could not compile, compiled here on first import.
 """
 
@@ -35,6 +35,7 @@ import builtins
 import marshal
 import sys
 import types
+import zlib
 from collections.abc import Mapping, Sequence
 from importlib.machinery import ModuleSpec
 from typing import Any
@@ -55,7 +56,7 @@ class ModuleTable:
             self.sources[name] = str(spec.get("source") or "")
             if spec.get("code"):
                 # Compiled by the web process from this source (see SandboxService).
-                code = marshal.loads(base64.b64decode(spec["code"]))  # noqa: S302
+                code = marshal.loads(zlib.decompress(base64.b64decode(spec["code"])))  # noqa: S302
                 if isinstance(code, types.CodeType):
                     self.compiled[name] = code
             self.plugins[name] = str(spec.get("plugin") or name)
