@@ -10,6 +10,38 @@ DEMO_USERS = {
     "author2": {"username": "grace", "email": "grace@example.org", "role": "plugin author"},
 }
 
+# currency-format as a library: money() for the plugins that import it, and a result of its
+# own for "Try it". 1.1.0 groups thousands, so a plugin pinned to 1.0.0 prints differently
+# after "Upgrade" (what the demo's Outdated and Upgrade pages show).
+_MONEY = (
+    "SYMBOLS = {{'EUR': '€', 'USD': '$', 'GBP': '£'}}\n\n"
+    "def money(amount, currency='EUR'):\n"
+    "    return SYMBOLS[currency] + format(float(amount), '{spec}')\n\n"
+    "money(globals().get('amount', 1234.5), globals().get('currency', 'EUR'))"
+)
+CURRENCY_FORMAT = {"1.0.0": _MONEY.format(spec=".2f"), "1.1.0": _MONEY.format(spec=",.2f")}
+
+# Entry points that differ from the plugin's by version: (name, version) -> source.
+ENTRY_POINTS: dict[tuple[str, str], str] = {
+    ("currency-format", "1.0.0"): CURRENCY_FORMAT["1.0.0"],
+    # A dashboard that formats with currency-format and charts with chart-data.
+    ("dashboard-kit", "1.0.0"): (
+        "import chart_data\nimport currency_format\n\n"
+        "sales = globals().get('sales', [120.0, 80.5, 310.25, 99.0, 1450.0])\n"
+        "result = {\n"
+        "    'total': currency_format.money(sum(sales), globals().get('currency', 'EUR')),\n"
+        "    'histogram': chart_data.histogram(sales, 3),\n"
+        "    'widgets': ['chart', 'table', 'kpi'],\n"
+        "}"
+    ),
+}
+
+# A demo installation made before currency-format 1.1.0 came out: (user key, plugin,
+# version, the lock it pinned then). seed_demo pins it so "Outdated" has something to show.
+INSTALLATIONS: list[tuple[str, str, str, dict[str, str]]] = [
+    ("user", "invoice-total", "1.0.0", {"currency-format": "1.0.0"}),
+]
+
 # name, description, keywords, author, owner key, entry point, {version: dependencies}
 _P = tuple[str, str, list[str], str, str, str, dict[str, dict[str, str]]]
 
@@ -109,7 +141,7 @@ PLUGINS: list[_P] = [
         ["charts", "data", "statistics"],
         "Grace Hopper",
         "author2",
-        "xs = globals().get('values', [1, 2, 2, 3, 9])\nbins = int(globals().get('bins', 3))\nlo, hi = min(xs), max(xs)\nwidth = (hi - lo) / bins or 1\ncounts = [0] * bins\nfor x in xs:\n    counts[min(int((x - lo) / width), bins - 1)] += 1\ncounts",
+        "def histogram(xs, bins=3):\n    lo, hi = min(xs), max(xs)\n    width = (hi - lo) / bins or 1\n    counts = [0] * bins\n    for x in xs:\n        counts[min(int((x - lo) / width), bins - 1)] += 1\n    return counts\n\nhistogram(globals().get('values', [1, 2, 2, 3, 9]), int(globals().get('bins', 3)))",
         {
             "1.0.0": {"stats-basic": ">=1.0,<2"},
             "1.1.0": {"stats-basic": "^2.0.0"},
@@ -218,7 +250,7 @@ PLUGINS: list[_P] = [
         ["money", "formatting", "i18n"],
         "Ada Lovelace",
         "author",
-        "amount = float(globals().get('amount', 1234.5))\nsymbol = {'EUR': '€', 'USD': '$', 'GBP': '£'}[globals().get('currency', 'EUR')]\nf'{symbol}{amount:,.2f}'",
+        CURRENCY_FORMAT["1.1.0"],
         {"1.0.0": {}, "1.1.0": {"unit-convert": ">=0.5"}},
     ),
     (
@@ -365,7 +397,7 @@ PLUGINS: list[_P] = [
         ["money", "invoices", "business"],
         "Ada Lovelace",
         "author",
-        "lines = globals().get('lines', [{'qty': 2, 'price': 9.5}, {'qty': 1, 'price': 20}])\nsubtotal = sum(l['qty'] * l['price'] for l in lines)\ntax = round(subtotal * float(globals().get('tax_rate', 0.2)), 2)\n{'subtotal': subtotal, 'tax': tax, 'total': subtotal + tax}",
+        "import currency_format\nlines = globals().get('lines', [{'qty': 2, 'price': 9.5}, {'qty': 1, 'price': 20}])\nsubtotal = sum(l['qty'] * l['price'] for l in lines)\ntax = round(subtotal * float(globals().get('tax_rate', 0.2)), 2)\n{'subtotal': currency_format.money(subtotal), 'tax': currency_format.money(tax), 'total': currency_format.money(subtotal + tax)}",
         {
             "1.0.0": {"currency-format": "^1.0"},
             "1.1.0": {"currency-format": "^1.1", "stats-basic": ">=2"},
@@ -405,7 +437,7 @@ PLUGINS: list[_P] = [
         ["dashboard", "charts", "data"],
         "Grace Hopper",
         "author2",
-        "result = {'widgets': ['chart', 'table', 'kpi']}",
+        "result = {'widgets': ['chart', 'table', 'kpi']}",  # 0.9.0; 1.0.0 in ENTRY_POINTS
         {
             "0.9.0": {"chart-data": "^1.1"},
             "1.0.0": {"chart-data": "^1.2", "currency-format": "^1.1", "template-render": "^1.0"},
@@ -454,7 +486,7 @@ def manifest_dicts() -> list[tuple[str, dict[str, Any]]]:
                         "author": author,
                         "license": "MIT" if len(name) % 2 else "Apache-2.0",
                         "homepage": f"https://plugins.example.org/{name}",
-                        "entry_point": entry_point,
+                        "entry_point": ENTRY_POINTS.get((name, version), entry_point),
                         "dependencies": dependencies,
                     },
                 )

@@ -76,3 +76,65 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class InstalledPlugin(models.Model):
+    """A user's installation of a published plugin, pinned by its ``pins`` (the lock).
+
+    Relates to the registry by plugin name, not by key (apps relate by name, STYLE.md 1): a
+    pinned version may later be yanked or removed and the installation still runs the code
+    it pinned. ``run_count`` counts runs of the installation (a host application's calls),
+    apart from install and trial runs, which the sandbox app records.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="installations"
+    )
+    plugin_name = models.CharField(max_length=100, help_text="Canonical name.")
+    version = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    run_count = models.PositiveBigIntegerField(default=0)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["plugin_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "plugin_name"], name="one_installation_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.plugin_name} {self.version}"
+
+
+class PinnedVersion(models.Model):
+    """One plugin version of a lock: its code as pinned, and the SHA-256 (hex) of that code.
+
+    The code is kept so the installation runs exactly it whatever happens to the registry;
+    the hash is checked before every run, so code altered here is refused, not run.
+    """
+
+    installation = models.ForeignKey(InstalledPlugin, on_delete=models.CASCADE, related_name="pins")
+    plugin_name = models.CharField(max_length=100, help_text="Canonical name.")
+    display_name = models.CharField(max_length=100)
+    version = models.CharField(max_length=64)
+    is_root = models.BooleanField(default=False)
+    sha256 = models.CharField(max_length=64)
+    code = models.TextField()
+    dependencies = models.JSONField(default=dict, help_text="Declared name -> constraint.")
+
+    class Meta:
+        ordering = ["-is_root", "plugin_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["installation", "plugin_name"], name="one_pin_per_plugin"
+            ),
+            models.CheckConstraint(
+                condition=Exact(Length("sha256"), 64), name="pinned_version_sha256_length"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plugin_name} {self.version} ({self.sha256[:12]})"

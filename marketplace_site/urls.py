@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("marketplace_site.views.plugins")),
     path("", include("marketplace_site.views.install")),
     path("", include("marketplace_site.views.try_it")),
+    path("", include("marketplace_site.views.installations")),
     path("", include("marketplace_site.views.graph")),
     path("", include("marketplace_site.views.range_calculator")),
     path("", include("marketplace_site.views.reviews")),

@@ -15,10 +15,13 @@ from django.db import transaction
 
 from depgraph import services as depgraph_services
 from depgraph.services import DependencyGraphService
+from marketplace_site.actions import installations
+from marketplace_site.actions.installations import plugin_module
 from marketplace_site.providers import RegistryProvider
 from marketplace_site.types import (
     CircularDependencyError,
     DependencyNode,
+    Installation,
     InstallResult,
     InvalidConstraint,
     InvalidManifest,
@@ -26,6 +29,7 @@ from marketplace_site.types import (
     PluginNotFound,
     ResolutionError,
     SandboxResult,
+    module_name,
 )
 from registry.services import RegistryService
 from resolver.services import ResolverService
@@ -162,7 +166,7 @@ class Marketplace:
         with transaction.atomic(durable=True):
             manifest = self.publish(manifest, owner=owner)
             resolved, tree = self._resolve_and_check(manifest, self.provider())
-        result = self.run(manifest, context=context, user=owner)
+        result = self.run(manifest, context=context, user=owner, resolved=resolved)
         return InstallResult(manifest=manifest, resolved=resolved, tree=tree, sandbox=result)
 
     def install_published(
@@ -178,8 +182,29 @@ class Marketplace:
         if manifest is None:
             raise PluginNotFound(name, version)
         resolved, tree = self._resolve_and_check(manifest, self.provider())
-        result = self.run(manifest, context=context, user=user)
+        result = self.run(manifest, context=context, user=user, resolved=resolved)
         return InstallResult(manifest=manifest, resolved=resolved, tree=tree, sandbox=result)
+
+    def install(self, name: str, version: str | None = None, *, user: Any) -> Installation:
+        """Pin the published ``name`` for ``user`` (``actions.installations.install``)."""
+        return installations.install(self, name, version, user=user)
+
+    def run_installed(
+        self, installation_id: int, context: Mapping[str, Any] | None = None, *, user: Any
+    ) -> SandboxResult:
+        """Run an installation's pinned code (``actions.installations.run_installed``)."""
+        return installations.run_installed(self, installation_id, context, user=user)
+
+    def upgrade(self, installation_id: int, *, user: Any) -> Installation:
+        """Re-resolve to the newest versions that fit and re-pin."""
+        return installations.upgrade(self, installation_id, user=user)
+
+    def uninstall(self, installation_id: int, *, user: Any) -> bool:
+        return installations.uninstall(self, installation_id, user=user)
+
+    def installations(self, user: Any) -> list[Installation]:
+        """The user's installations, by plugin name."""
+        return installations.installations(self, user)
 
     def run(
         self,
@@ -187,11 +212,38 @@ class Marketplace:
         *,
         context: Mapping[str, Any] | None = None,
         user: Any = None,
+        resolved: Mapping[str, str] | None = None,
     ) -> SandboxResult:
-        """Run a plugin's entry point in the sandbox and record the run."""
+        """Run a plugin's entry point in the sandbox, its resolved dependencies importable,
+        and record the run.
+
+        ``resolved`` is the transitive resolution (name -> version) when the caller has it;
+        otherwise it is resolved now, and a plugin with no resolution does not run: the
+        result fails with the resolver's explanation.
+        """
+        if resolved is None:
+            try:
+                resolved = self.resolver.resolve_transitive(manifest, self.provider())
+            except ResolutionError as error:
+                return SandboxResult(
+                    success=False,
+                    output=None,
+                    stdout="",
+                    error=f"ResolutionError: {error.explanation}",
+                    duration_ms=0.0,
+                    memory_bytes=0,
+                )
+        modules = {}
+        for name, version in resolved.items():
+            dependency = self.registry.get(name, version)
+            if dependency is None:
+                raise PluginNotFound(name, version)
+            modules[module_name(name)] = plugin_module(dependency)
         result = self.sandbox.run(
             manifest.entry_point,
             context,
+            modules=modules,
+            imports=plugin_module(manifest).imports,
             timeout_ms=self.sandbox_timeout_ms,
             memory_limit_mb=self.sandbox_memory_limit_mb,
         )

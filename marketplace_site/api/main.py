@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, path, re_path, reverse
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from marketplace_site.api import install, plugins, reviews
+from marketplace_site.api import install, installations, plugins, reviews
 from marketplace_site.api.docs import SelfHostedSwagger, docs_asset
 from marketplace_site.api.errors import ApiError, error_response, install_error_handlers
 from marketplace_site.api.parser import LimitedJSONParser, check_body_size
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 DESCRIPTION = """\
 The Plugin Marketplace's JSON API: browse, search and publish plugins, review them, check
-version constraints, and plan or run installs.
+version constraints, plan or run installs, and install plugins for a host application
+(pinned by a lock) and run them.
 
 Write operations need an API token, made on your account page and sent as
 `Authorization: Bearer <token>`. Every error is `{"error": code, "detail": ...}`; for an
@@ -138,5 +139,5 @@ api = MarketplaceApi(
     renderer=RunOutputRenderer(),
 )
 install_error_handlers(api)
-for resource in (plugins, reviews, install):
+for resource in (plugins, reviews, install, installations):
     api.add_router("", resource.router)

@@ -11,8 +11,10 @@ from ninja import Schema
 from ninja.params.functions import Path
 from pydantic import Field, model_validator
 
+from marketplace_site.actions.installations import OutdatedRow, UpgradePlan
 from marketplace_site.types import (
     DependencyNode,
+    Installation,
     InstallResult,
     PluginManifest,
     SandboxResult,
@@ -208,4 +210,93 @@ class InstallOut(Schema):
             resolved=dict(result.resolved),
             tree=TreeNodeOut.of(result.tree),
             sandbox=SandboxOut.of(result.sandbox),
+        )
+
+
+class InstallationIn(Schema):
+    name: str = Field(max_length=100, description="A published plugin (any spelling).")
+    version: str | None = Field(None, max_length=100, description="Default: its latest.")
+
+
+class InstallationRunIn(Schema):
+    context: dict[str, Any] = Field(
+        default_factory=dict, description="JSON values, the code's global variables."
+    )
+
+
+class UpgradeIn(Schema):
+    dry_run: bool = Field(False, description="Only say what would change; store nothing.")
+
+
+class InstallationOut(Schema):
+    id: int
+    plugin_name: str
+    version: str
+    lock: dict[str, str] = Field(description="Every transitive dependency -> pinned version.")
+    hashes: dict[str, str] = Field(description="Every pinned plugin -> SHA-256 of its code.")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, installation: Installation) -> "InstallationOut":
+        return cls(
+            id=installation.id,
+            plugin_name=installation.plugin_name,
+            version=installation.version,
+            lock=dict(installation.lock),
+            hashes=dict(installation.hashes),
+            created_at=installation.created_at,
+            updated_at=installation.updated_at,
+        )
+
+
+class PinnedOut(Schema):
+    name: str
+    pinned: str
+    newest_fitting: str | None = Field(description="The newest version an upgrade would pin.")
+    newest: str | None = Field(description="The newest version published at all.")
+    published: bool = Field(description="False once the pinned version is removed.")
+
+
+class InstallationDetailOut(InstallationOut):
+    pins: list[PinnedOut]
+    runs: int = Field(description="Runs of this installation (not installs nor trial runs).")
+
+    @classmethod
+    def build(
+        cls, installation: Installation, rows: list[OutdatedRow], runs: int
+    ) -> "InstallationDetailOut":
+        base = InstallationOut.of(installation).model_dump()
+        pins = [
+            PinnedOut(
+                name=row.name,
+                pinned=row.pinned,
+                newest_fitting=row.newest_fitting,
+                newest=row.newest,
+                published=row.published,
+            )
+            for row in rows
+        ]
+        return cls(**base, pins=pins, runs=runs)
+
+
+class VersionChangeOut(Schema):
+    name: str
+    old: str | None = Field(description="None for a plugin the upgrade adds.")
+    new: str | None = Field(description="None for a plugin the upgrade drops.")
+
+
+class UpgradeOut(Schema):
+    applied: bool
+    changes: list[VersionChangeOut]
+    error: str | None = Field(description="Why no upgrade is possible (the resolver's words).")
+    installation: InstallationOut
+
+    @classmethod
+    def of(cls, plan: UpgradePlan, installation: Installation, *, applied: bool) -> "UpgradeOut":
+        return cls(
+            applied=applied,
+            changes=[VersionChangeOut(name=c.name, old=c.old, new=c.new) for c in plan.changes],
+            error=plan.error,
+            installation=InstallationOut.of(installation),
         )

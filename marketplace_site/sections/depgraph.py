@@ -16,7 +16,12 @@ from depgraph import selectors
 from depgraph.services import DependencyGraphService, TreeTooLarge
 from depgraph.tree import TreeLayout, lay_out
 from marketplace_site.actions import Marketplace
-from marketplace_site.types import InvalidConstraint
+from marketplace_site.types import (
+    CircularDependencyError,
+    InvalidConstraint,
+    ResolutionError,
+    canonical_name,
+)
 from marketplace_site.web.paging import page_number, query_with
 
 if TYPE_CHECKING:
@@ -86,13 +91,41 @@ def _satisfying(marketplace: Marketplace, versions: list[str], constraint: str) 
         return None
 
 
+def resolution(
+    marketplace: Marketplace, provider: RegistryProvider, selected: PluginVersion
+) -> tuple[dict[str, str] | None, str | None]:
+    """The transitive resolution an install of ``selected`` would pin, or (None, why not)."""
+    manifest = selected.to_manifest()
+    try:
+        resolved = marketplace.resolver.resolve_transitive(manifest, provider)
+    except ResolutionError as error:
+        return None, error.explanation
+    chosen = {manifest.name: manifest.version, **resolved}
+    cycle = DependencyGraphService(provider.with_choices(chosen)).find_cycle(manifest.name)
+    if cycle:
+        return None, CircularDependencyError(cycle).message
+    return resolved, None
+
+
 def plugin_section(
     request: HttpRequest, marketplace: Marketplace, plugin: Plugin, selected: PluginVersion
 ) -> dict[str, Any]:
-    """The plugin page's "Dependencies" tree and paged "Used by" list."""
+    """The plugin page's "Dependencies" tree (of the transitive resolution an install would
+    pin, one version per plugin), or the resolver's explanation where there is none (and
+    then no install button), and the paged "Used by" list."""
+    provider = marketplace.provider()
+    resolved, error = resolution(marketplace, provider, selected)
+    # Without a resolution, each declared dependency on its own, under the explanation.
+    if resolved is not None:
+        chosen = {canonical_name(plugin.display_name): selected.version, **resolved}
+        provider = provider.with_choices(chosen)
+    tree = tree_rows(provider, plugin.display_name, selected.version)
     return {
         "depgraph": {
-            "tree": tree_rows(marketplace.provider(), plugin.display_name, selected.version),
+            "tree": tree,
+            "resolved": resolved,
+            "resolution_error": error,
+            "installable": error is None,
             "used_by": _used_by(request, plugin),
         }
     }

@@ -1,4 +1,4 @@
-"""The sandbox's part of the plugin page: the "Try it" link and the run count."""
+"""The sandbox's part of the plugin page: the "Try it" link and the run counts."""
 
 from typing import Any
 
@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from marketplace_site.actions import Marketplace
+from marketplace_site.actions.installations import runs_of_installations
 from registry.models import Plugin, PluginVersion
 from sandbox import services as sandbox_services
 
@@ -25,4 +26,6 @@ def plugin_section(
         "sandbox_run_count": sandbox_services.install_counts([plugin.display_name])[
             plugin.display_name
         ],
+        # Runs of users' installations (a host application's calls), counted apart.
+        "installation_runs": runs_of_installations(plugin_name=plugin.display_name),
     }

@@ -76,6 +76,33 @@ class PluginNotFound(MarketplaceError):
         super().__init__(message)
 
 
+class InstallationNotFound(PluginNotFound):
+    """No installation with that id belongs to the acting user (another user's is not
+    found either: nobody learns which ids exist)."""
+
+    code = "installation_not_found"
+
+    def __init__(self, installation_id: object) -> None:
+        super().__init__(
+            str(installation_id), None, f"You have no installation with id {installation_id!r}."
+        )
+
+
+class LockMismatch(MarketplaceError):
+    """Code pinned by a lock no longer has the SHA-256 the lock recorded: it is not run."""
+
+    code = "lock_mismatch"
+    http_status = 409
+
+    def __init__(self, name: str, version: str, expected: str, found: str) -> None:
+        self.name, self.version, self.expected, self.found = name, version, expected, found
+        super().__init__(
+            f"The code pinned for {name} {version} no longer matches its lock (SHA-256 "
+            f"{found[:12]}…, locked {expected[:12]}…); it was not run. Reinstall the plugin "
+            "to pin it again."
+        )
+
+
 class InvalidConstraint(MarketplaceError, ValueError):
     code = "invalid_constraint"
 

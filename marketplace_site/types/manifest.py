@@ -28,6 +28,16 @@ def canonical_name(name: str) -> str:
     return canonicalize_name(name)
 
 
+def module_name(plugin_name: str) -> str:
+    """The name a plugin is imported by in a run: its canonical name with ``-`` and ``.``
+    replaced by ``_`` (``text-utils`` -> ``text_utils``, ``My.Plugin`` -> ``my_plugin``).
+
+    A valid plugin name always gives a Python identifier, though one may begin with a digit
+    (``3d-tools`` -> ``3d_tools``), which an ``import`` statement cannot name.
+    """
+    return canonical_name(plugin_name).replace("-", "_").replace(".", "_")
+
+
 class FrozenDict(dict[str, str]):
     """A read-only dict: hashable, JSON-serializable and copyable, unlike MappingProxyType."""
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from marketplace_site.types.manifest import PluginManifest
-from marketplace_site.types.values import DependencyNode, Review, SandboxResult
+from marketplace_site.types.values import DependencyNode, PluginModule, Review, SandboxResult
 
 
 @runtime_checkable
@@ -72,6 +72,8 @@ class Sandbox(Protocol):
         code: str,
         context: Mapping[str, Any] | None = None,
         *,
+        modules: Mapping[str, str | PluginModule] | None = None,
+        imports: Collection[str] | None = None,
         timeout_ms: int = 1000,
         memory_limit_mb: int = 256,
     ) -> SandboxResult: ...

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,38 @@ class SandboxResult:
             "memory_bytes": self.memory_bytes,
             "timed_out": self.timed_out,
         }
+
+
+@dataclass(frozen=True)
+class PluginModule:
+    """One importable module of a sandbox run: the plugin ``plugin``'s entry point ``source``.
+
+    ``imports`` is the module names it may import among the run's modules (its declared
+    dependencies, through ``module_name``); None lets it import any of them.
+    """
+
+    source: str
+    imports: frozenset[str] | None = None
+    plugin: str = ""
+
+
+@dataclass(frozen=True)
+class Installation:
+    """A user's installed plugin, pinned by a lock (CONTRACTS.md "Installations").
+
+    ``lock`` maps every transitive dependency (canonical name, root excluded) to its pinned
+    version; ``hashes`` maps every pinned plugin, root included, to the SHA-256 (hex) of the
+    code pinned for it.
+    """
+
+    id: int
+    user: str
+    plugin_name: str
+    version: str
+    lock: Mapping[str, str]
+    created_at: datetime
+    updated_at: datetime
+    hashes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

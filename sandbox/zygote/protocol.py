@@ -1,9 +1,10 @@
 """One run, inside its confined process: execute the request, build the result document.
 
-The request document is ``{"code": str, "context": {name: JSON value}}``; the result is
-the JSON object described in ``sandbox.wire`` (``output`` first, then ``ok``, ``error``,
-``stdout``, ``stdout_truncated``, ``maxrss_kb``). Everything here runs after confinement, with the
-interpreter's modules already loaded.
+The request document is ``{"code": str, "context": {name: JSON value}}``, optionally with
+the run's plugin modules (``"modules"``, ``"imports"``: see ``sandbox.zygote.runtime``);
+the result is the JSON object described in ``sandbox.wire`` (``output`` first, then ``ok``,
+``error``, ``stdout``, ``stdout_truncated``, ``maxrss_kb``). Everything here runs after
+confinement, with the interpreter's modules already loaded.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sys
 from typing import Any
 
 from sandbox import wire
+from sandbox.zygote.runtime import ModuleTable, declared_names
 
 # The smallest integer with more than MAX_INT_DIGITS digits, and its bit length: a cheap
 # first test, so only a candidate pays for the exact comparison.
@@ -152,9 +154,16 @@ def binds_result(tree: ast.Module) -> bool:
 
 
 def execute(
-    code: str, context: dict[str, Any], memory_mb: int
+    code: str,
+    context: dict[str, Any],
+    memory_mb: int,
+    modules: dict[str, Any] | None = None,
+    imports: list[str] | None = None,
 ) -> tuple[bool, object, bool, str | None]:
     """Run ``code`` with ``context`` as globals: (ok, value, has_value, error).
+
+    ``modules`` and ``imports`` are the request's plugin modules and what the code may
+    import of them (see ``sandbox.zygote.runtime``).
 
     The value is the final expression statement's, else the global ``result`` if the code
     binds it (see ``binds_result``) or replaces the one the context gave; a ``result`` that
@@ -171,6 +180,9 @@ def execute(
         module_code = compile(tree, "<plugin>", "exec")
         final_code = compile(final, "<plugin>", "eval") if final is not None else None
         namespace: dict[str, Any] = {"__name__": "__plugin__", "__builtins__": builtins}
+        if modules:
+            table = ModuleTable(modules)
+            namespace["__builtins__"] = table.builtins_for(None, declared_names(imports))
         namespace.update(context)
         given_result = context.get("result", namespace)  # namespace: a sentinel never equal
         exec(module_code, namespace)  # noqa: S102 - running plugin code is the purpose
@@ -220,10 +232,11 @@ def run_request(payload: bytes, stdout_cap: int, result_cap: int, memory_mb: int
     try:
         request = json.loads(payload)
         code, context = request["code"], request["context"]
-    except (ValueError, KeyError, TypeError) as exc:
+        modules, imports = request.get("modules"), request.get("imports")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         ok, value, has_value, error = False, None, False, describe_exception(exc, memory_mb)
     else:
-        ok, value, has_value, error = execute(code, context, memory_mb)
+        ok, value, has_value, error = execute(code, context, memory_mb, modules, imports)
     output_text = "null"
     if has_value:
         text, output_error = encode_output(value, result_cap, memory_mb)

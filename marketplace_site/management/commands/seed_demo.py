@@ -1,4 +1,5 @@
-"""Load the demo catalog: users, plugins with versions and dependencies, and reviews.
+"""Load the demo catalog: users, plugins with versions and dependencies, reviews, and an
+installation pinned before a newer dependency came out.
 
 Idempotent: running it again adds only what is missing.
 """
@@ -11,6 +12,7 @@ from django.db import transaction
 
 from marketplace_site import demo_data
 from marketplace_site.actions import create_marketplace
+from marketplace_site.actions.installations import pin_exactly
 from marketplace_site.types import DuplicateVersion
 
 
@@ -28,6 +30,9 @@ class Command(BaseCommand):
                     published += 1
                 except DuplicateVersion:
                     continue
+            for user_key, name, version, lock in demo_data.INSTALLATIONS:
+                if not users[user_key].installations.filter(plugin_name=name).exists():
+                    pin_exactly(marketplace, name, version, lock, user=users[user_key])
             reviews = 0
             for plugin_name, username, rating, comment in demo_data.REVIEWS:
                 existing = marketplace.reviews.for_plugin(plugin_name, include_flagged=True)

@@ -21,8 +21,18 @@ OPERATIONS = {
     ("post", "/api/v1/plugins/{name}/reviews"): "review_add",
     ("post", "/api/v1/install/plan"): "install_plan",
     ("post", "/api/v1/install"): "install_run",
+    ("get", "/api/v1/installations"): "installation_list",
+    ("post", "/api/v1/installations"): "installation_create",
+    ("get", "/api/v1/installations/{installation_id}"): "installation_get",
+    ("delete", "/api/v1/installations/{installation_id}"): "installation_delete",
+    ("post", "/api/v1/installations/{installation_id}/run"): "installation_run",
+    ("post", "/api/v1/installations/{installation_id}/upgrade"): "installation_upgrade",
 }
-PROTECTED = {"plugin_publish", "version_remove", "review_add", "install_plan", "install_run"}
+INSTALLATIONS = {name for name in OPERATIONS.values() if name.startswith("installation_")}
+PROTECTED = {
+    "plugin_publish", "version_remove", "review_add", "install_plan", "install_run",
+    *INSTALLATIONS,
+}  # fmt: skip
 
 
 @pytest.fixture
