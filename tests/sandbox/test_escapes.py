@@ -132,15 +132,30 @@ def test_no_network_at_all(sandbox: SandboxService, code: str) -> None:
     assert not result.timed_out
 
 
+def settled_count(zygote: int) -> int:
+    """How many processes the zygote holds once its pool of spares stops changing."""
+    count, deadline = -1, time.monotonic() + 5
+    while time.monotonic() < deadline:
+        now = len(descendants(zygote))
+        if now == count:
+            return count
+        count = now
+        time.sleep(0.2)
+    return count
+
+
 def test_fork_bomb(sandbox: SandboxService, host_untouched: int) -> None:
-    before = len(descendants(host_untouched))
+    # A fresh zygote forks its spares in the background: count once the pool is full, so
+    # that only a process the bomb left behind can make the count grow.
+    sandbox.run("1")
+    before = settled_count(host_untouched)
     result = sandbox.run("import os\nwhile True:\n    os.fork()", timeout_ms=2000)
     assert not result.success
     assert not result.timed_out, "fork must be refused at once, not run until killed"
     assert result.error is not None
     assert result.error.startswith(("PermissionError", "BlockingIOError", "OSError"))
     # The web process answers when the run closes its result pipe, so the zygote may reap the
-    # run (and order its replacement spare) a moment later; a forked child would stay for good.
+    # run (and fork its replacement spare) a moment later; a forked child would stay for good.
     deadline = time.monotonic() + 5
     while len(descendants(host_untouched)) > before + 1 and time.monotonic() < deadline:
         time.sleep(0.05)
