@@ -8,12 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
 # Every hypothesis test keeps its files (examples, constants) out of the repository: pytest's
 # norecursedirs (pyproject) replaces the defaults, so a .hypothesis directory at the root would
 # make collection warn, an error here.
 set_hypothesis_home_dir(str(Path(tempfile.gettempdir()) / "marketplace-hypothesis"))
+# No per-example deadline: how long one example takes is a speed figure (tests/benchmarks),
+# and under coverage on a busy machine a correct example can pass 200 ms and fail the test.
+settings.register_profile("marketplace", deadline=None)
+settings.load_profile("marketplace")
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls a test makes
 # around it are still synchronous, so Django's async-safety guard does not apply.
