@@ -147,8 +147,6 @@ class ReviewAdmin(admin.ModelAdmin[Review]):
         comment = review.comment
         return comment if len(comment) <= 80 else comment[:79] + "…"
 
-    # ----------------------------------------------------------------- actions
-
     def _log(self, request: HttpRequest, review: Review, message: str) -> None:
         self.log_change(request, review, message)
 

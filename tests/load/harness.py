@@ -64,9 +64,6 @@ def rate_limit_settings() -> list[str]:
     ]
 
 
-# --------------------------------------------------------------------------- databases
-
-
 def _pg_connect(dbname: str = "postgres") -> Any:
     import psycopg
 
@@ -187,9 +184,6 @@ def django_side(env: Mapping[str, str], command: str, payload: Any, timeout: flo
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-# --------------------------------------------------------------------------- gunicorn
-
-
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
@@ -294,9 +288,6 @@ def kill_marked(marker: str) -> list[int]:
     return killed
 
 
-# --------------------------------------------------------------------------- HTTP
-
-
 @dataclass
 class Response:
     status: int
@@ -342,9 +333,6 @@ def fetch(
         return Response(raw.status, raw.getheaders(), data, time.perf_counter() - started)
     finally:
         conn.close()
-
-
-# --------------------------------------------------------------------------- statistics
 
 
 def percentile(samples: Sequence[float], fraction: float) -> float:

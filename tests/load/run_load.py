@@ -133,8 +133,6 @@ class LoadClient:
             kinds, weights=[MIX[k] for k in kinds]
         )[0]
 
-    # ------------------------------------------------------------------ plumbing
-
     def _cookies(self) -> str:
         parts = [f"{self.fixture['session_cookie']}={self.session}"]
         if self.csrf:
@@ -197,8 +195,6 @@ class LoadClient:
             return False
         self.csrf = response.cookies().get(self.fixture["csrf_cookie"], "")
         return bool(self.csrf)
-
-    # ------------------------------------------------------------------ operations
 
     def home(self) -> None:
         self._do("home", "GET", "/")
@@ -290,9 +286,6 @@ class LoadClient:
             if kind in {"publish_form", "review_form"} and not self.csrf:
                 continue
             getattr(self, kind)()
-
-
-# --------------------------------------------------------------------------- scenarios
 
 
 @dataclass
@@ -464,9 +457,6 @@ def scenario_duplicate(server: Gunicorn, fixture: dict[str, Any], rounds: int = 
     lines.append(f"'database is locked' in the log: {locked}; load average after {load_average()}")
     passed &= locked == 0
     return Outcome("duplicate", passed, lines)
-
-
-# --------------------------------------------------------------------------- driver
 
 
 def run_on(db: str, args: argparse.Namespace, workdir: Path) -> list[Outcome]:

@@ -25,9 +25,6 @@ def test_service_implements_the_protocol(service: ReviewService) -> None:
     assert isinstance(service, Reviews)
 
 
-# --------------------------------------------------------------------------- contract
-
-
 def test_add_review_returns_the_contract_value(service: ReviewService) -> None:
     review = service.add_review("My_Plugin", "alice", 5, "Great!")
     assert isinstance(review, ReviewValue)
@@ -177,9 +174,6 @@ def test_flagged_lists_hidden_reviews_optionally_per_plugin(service: ReviewServi
     service.flag(b.id)
     assert {r.id for r in service.flagged()} == {a.id, b.id}
     assert [r.id for r in service.flagged("Q")] == [b.id]
-
-
-# --------------------------------------------------------------------------- keyword services
 
 
 def test_review_submit_records_the_version_and_reports_creation() -> None:
@@ -390,9 +384,6 @@ def test_dismiss_closes_only_open_reports() -> None:
     assert review.flagged is False
 
 
-# --------------------------------------------------------------------------- predicates
-
-
 def test_predicates_for_anonymous_users() -> None:
     from django.contrib.auth.models import AnonymousUser
 
@@ -421,9 +412,6 @@ def test_hidden_review_is_visible_to_author_and_moderators_only() -> None:
     assert services.can_view_review(alice, review)
     assert services.can_view_review(make_moderator(), review)
     assert not services.can_view_review(make_user("bob"), review)
-
-
-# --------------------------------------------------------------------------- database
 
 
 @pytest.mark.parametrize("rating", [0, 6])
