@@ -63,9 +63,6 @@ def test_node_semver_conformance(case: dict[str, object]) -> None:
     assert got is case["expect"]
 
 
-# --------------------------------------------------------------------------- dialects
-
-
 @pytest.mark.parametrize(
     ("text", "dialect"),
     [
@@ -219,8 +216,6 @@ def test_a_lone_npm_comparator_stays_npm_when_written_out() -> None:
     assert parse_constraint(str(parsed)) == parsed
     assert not satisfies("2.0.0", str(parsed))
 
-
-# --------------------------------------------------------------------------- properties
 
 numbers = st.integers(min_value=0, max_value=4)
 pre_tags = st.sampled_from(["alpha", "beta", "rc", "a.1", "beta.2", "0"])

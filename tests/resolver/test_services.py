@@ -272,8 +272,6 @@ class TestBudget:
         assert time.perf_counter() - started < 1.0
 
 
-# --------------------------------------------------------------------------- properties
-
 version_texts = st.builds(
     lambda major, minor, suffix: f"{major}.{minor}{suffix}",
     st.integers(0, 3),
