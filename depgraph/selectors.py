@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from packaging.version import InvalidVersion, Version
-
 from depgraph.models import DependencyEdge
+from marketplace_site.types import VersionKey, parse_any_version, version_key
 
 
 @dataclass(frozen=True)
@@ -35,12 +34,13 @@ class Dependent:
     versions: tuple[str, ...]
 
 
-def _precedence(version: str) -> tuple[bool, Version]:
-    try:
-        parsed = Version(version)
-    except InvalidVersion:
-        return (False, Version("0"))
-    return (not parsed.is_prerelease, parsed)
+def _precedence(version: str) -> tuple[bool, VersionKey]:
+    """Stable releases above pre-releases, each by the one version model's key (README,
+    "Versions and constraints": ``1.0.0-0`` is a SemVer pre-release, below ``1.0.0``)."""
+    parsed = parse_any_version(version)
+    if parsed is None:
+        return (False, (-1,))
+    return (not parsed.is_prerelease, version_key(parsed))
 
 
 def dependent_versions(name: str) -> list[DependentVersion]:

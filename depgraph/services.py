@@ -25,7 +25,6 @@ from typing import NamedTuple
 
 import networkx as nx
 from django.db import transaction
-from packaging.version import InvalidVersion, Version
 
 from depgraph.models import DependencyEdge
 from marketplace_site.types import (
@@ -34,6 +33,8 @@ from marketplace_site.types import (
     GraphProvider,
     PluginManifest,
     canonical_name,
+    parse_any_version,
+    version_key,
 )
 
 
@@ -356,17 +357,18 @@ class DependencyGraphService:
         )
 
 
-# ---------------------------------------------------------------------- the edge index
+# The edge index: the reverse dependencies, one row per published version and dependency.
 
 
 def _same_version(a: str, b: str) -> bool:
-    """Version precedence equality (``1.0`` is ``1.0.0``), as the registry compares them."""
+    """Version precedence equality (``1.0`` is ``1.0.0``, but ``1.0.0-0``, a SemVer
+    pre-release, is not ``1.0.0.post0``), by the key the registry orders versions with."""
     if a == b:
         return True
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
+    parsed_a, parsed_b = parse_any_version(a), parse_any_version(b)
+    if parsed_a is None or parsed_b is None:
         return False
+    return version_key(parsed_a) == version_key(parsed_b)
 
 
 def _indexed_versions(canonical: str, version: str) -> list[str]:

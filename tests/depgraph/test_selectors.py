@@ -45,6 +45,22 @@ def test_a_dependent_is_listed_once_with_its_latest_stable_version() -> None:
     assert selectors.dependents_count("lib") == 1
 
 
+def test_versions_are_ordered_by_the_one_version_model() -> None:
+    # 1.0.0-0 is a SemVer pre-release (below 1.0.0), not PEP 440's post-release 1.0.0.post0.
+    for version in ["1.0.0-0", "1.0.0", "0.9.0"]:
+        index_version(name="app", version=version, dependencies={"lib": "*"})
+    assert used_by("lib") == [("app", "1.0.0", "*", ("1.0.0", "0.9.0", "1.0.0-0"))]
+
+
+def test_a_semver_pre_release_and_a_post_release_are_two_versions() -> None:
+    index_version(name="app", version="1.0.0-0", dependencies={"old": "*"})
+    index_version(name="app", version="1.0.0.post0", dependencies={"new": "*"})
+    assert used_by("old") == [("app", "1.0.0-0", "*", ("1.0.0-0",))]
+    unindex_version(name="app", version="1.0.0.post0")
+    assert used_by("new") == []
+    assert used_by("old") == [("app", "1.0.0-0", "*", ("1.0.0-0",))]
+
+
 def test_removing_a_version_updates_the_index() -> None:
     index_version(name="app", version="1.0.0", dependencies={"lib": "^1"})
     index_version(name="app", version="2.0.0", dependencies={"lib": "^2", "extra": "*"})
