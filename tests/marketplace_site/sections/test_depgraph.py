@@ -1,32 +1,15 @@
 """The dependency graph's sections: the plugin page's tree and "Used by", the remove page."""
 
 import re
-from html import unescape
 
 import pytest
 from django.test import Client
 
 from marketplace_site.marketplace import Marketplace
 from tests.factories import make_manifest, make_user, publish
+from tests.pages import get, section, text
 
 pytestmark = pytest.mark.django_db
-
-
-def section(html: str, section_id: str) -> str:
-    """The text of the <section id=...> element, tags kept."""
-    match = re.search(rf'<section id="{section_id}".*?</section>', html, re.S)
-    assert match, f"no section {section_id}"
-    return match.group(0)
-
-
-def text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-
-
-def get(client: Client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def test_the_plugin_page_shows_the_tree_with_constraints_and_resolved_versions(

@@ -1,7 +1,6 @@
 """The dependency graph page: the picture, its SVG, and the tree beside it."""
 
 import re
-from html import unescape
 from typing import Any
 from xml.etree import ElementTree
 
@@ -11,25 +10,9 @@ from django.test import Client
 from depgraph import drawing
 from marketplace_site.marketplace import Marketplace
 from tests.factories import publish
+from tests.pages import get, section, text
 
 pytestmark = pytest.mark.django_db
-
-
-def section(html: str, section_id: str) -> str:
-    """The text of the <section id=...> element, tags kept."""
-    match = re.search(rf'<section id="{section_id}".*?</section>', html, re.S)
-    assert match, f"no section {section_id}"
-    return match.group(0)
-
-
-def text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-
-
-def get(client: Client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def test_the_graph_page_embeds_the_picture_and_links_every_plugin(

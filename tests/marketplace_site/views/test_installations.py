@@ -1,23 +1,17 @@
 """The "My plugins" pages, and the plugin page's resolution tree and install button."""
 
-import re
-from html import unescape
-
 import pytest
 from django.test import Client
 
 from marketplace_site.marketplace import Marketplace
 from marketplace_site.models import InstalledPlugin, PinnedVersion
 from tests.factories import PASSWORD, make_user, publish
+from tests.pages import text
 
 pytestmark = pytest.mark.django_db
 
 FORMAT_1 = "def money(x):\n    return f'${x:.2f}'\n"
 FORMAT_2 = "def money(x):\n    return f'USD {x:,.2f}'\n"
-
-
-def text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def signed_in(client: Client, username: str = "ada") -> Client:
