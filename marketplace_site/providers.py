@@ -9,6 +9,7 @@ from marketplace_site.types import (
     canonical_name,
 )
 from registry.services import RegistryService
+from resolver.constraints import pins_exactly
 
 
 class RegistryProvider:
@@ -28,6 +29,7 @@ class RegistryProvider:
         chosen: Mapping[str, str] | None = None,
         pending: PluginManifest | None = None,
         table: dict[str, dict[str, Mapping[str, str]]] | None = None,
+        yanked: dict[str, frozenset[str]] | None = None,
     ) -> None:
         self.registry = registry
         self.resolver = resolver
@@ -35,22 +37,37 @@ class RegistryProvider:
         self.pending = pending
         # canonical name -> {version: dependencies}, in ascending version order.
         self._table: dict[str, dict[str, Mapping[str, str]]] = {} if table is None else table
+        # canonical name -> its yanked versions (PEP 592), filled with the table.
+        self._yanked: dict[str, frozenset[str]] = {} if yanked is None else yanked
 
     def with_choices(self, chosen: Mapping[str, str]) -> "RegistryProvider":
         """The same provider (sharing its cache) that shows ``chosen`` versions."""
         return RegistryProvider(
-            self.registry, self.resolver, chosen=chosen, pending=self.pending, table=self._table
+            self.registry,
+            self.resolver,
+            chosen=chosen,
+            pending=self.pending,
+            table=self._table,
+            yanked=self._yanked,
         )
 
     def _versions_of(self, name: str) -> dict[str, Mapping[str, str]]:
         key = canonical_name(name)
         if key not in self._table:
-            table: dict[str, Mapping[str, str]] = dict(self.registry.dependency_table(key))
+            rows = self.registry.release_table(key)
+            table: dict[str, Mapping[str, str]] = {version: deps for version, deps, _ in rows}
             pending = self.pending
             if pending is not None and pending.canonical_name == key:
                 table.setdefault(pending.version, dict(pending.dependencies))
             self._table[key] = table
+            self._yanked[key] = frozenset(version for version, _, yanked in rows if yanked)
         return self._table[key]
+
+    def yanked(self, name: str) -> frozenset[str]:
+        """The yanked versions of ``name`` (PEP 592): the resolver chooses one only for a
+        constraint that pins exactly it."""
+        self._versions_of(name)
+        return self._yanked[canonical_name(name)]
 
     def versions(self, name: str) -> list[str]:
         return list(self._versions_of(name))
@@ -77,6 +94,9 @@ class RegistryProvider:
         versions = self.versions(key)
         if not versions:
             return None
+        if not pins_exactly(constraint or "*"):
+            yanked = self.yanked(key)
+            versions = [version for version in versions if version not in yanked]
         try:
             return self.resolver.max_satisfying(versions, constraint or "*")
         except InvalidConstraint:

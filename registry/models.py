@@ -5,6 +5,8 @@ from django.db import models
 
 from marketplace_site.types import PluginManifest
 
+YANK_REASON_MAX_LENGTH = 500
+
 # What a result card shows. Any other field would cost a query per card: the query budgets in
 # tests/security/test_query_budgets.py catch that.
 LISTING_FIELDS = (
@@ -73,6 +75,14 @@ class PluginVersionQuerySet(models.QuerySet["PluginVersion"]):
     def newest_first(self) -> "PluginVersionQuerySet":
         return self.order_by("-precedence")
 
+    def installable(self) -> "PluginVersionQuerySet":
+        """Versions that "the latest" may be: not yanked (PEP 592)."""
+        return self.filter(yanked=False)
+
+    def recent_releases(self) -> "PluginVersionQuerySet":
+        """Newest publish first, with the plugin: what a feed of releases lists."""
+        return self.select_related("plugin").order_by("-published_at", "-pk")
+
 
 class PluginVersion(models.Model):
     plugin = models.ForeignKey(Plugin, on_delete=models.CASCADE, related_name="versions")
@@ -90,7 +100,15 @@ class PluginVersion(models.Model):
     homepage = models.CharField(max_length=500, blank=True, default="")
     keywords = models.JSONField(default=list, blank=True)
     dependencies = models.JSONField(default=dict, blank=True)
-    published_at = models.DateTimeField(auto_now_add=True)
+    readme = models.TextField(blank=True, default="", help_text="Markdown, from the manifest.")
+    changelog = models.TextField(
+        blank=True, default="", help_text="Markdown: what changed in this version."
+    )
+    published_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # PEP 592: a yanked version stays listed, but nothing picks it unless pinned exactly.
+    yanked = models.BooleanField(default=False)
+    yanked_reason = models.CharField(max_length=YANK_REASON_MAX_LENGTH, blank=True, default="")
+    yanked_at = models.DateTimeField(null=True, blank=True)
 
     objects = PluginVersionQuerySet.as_manager()
 
@@ -99,6 +117,10 @@ class PluginVersion(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["plugin", "precedence"], name="one_row_per_plugin_version"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(yanked=False) | models.Q(yanked_at__isnull=False),
+                name="yanked_version_has_date",
             ),
         ]
         indexes = [models.Index(fields=["plugin", "is_prerelease", "precedence"])]
@@ -117,6 +139,8 @@ class PluginVersion(models.Model):
             homepage=self.homepage,
             keywords=tuple(self.keywords),
             dependencies=dict(self.dependencies),
+            readme=self.readme,
+            changelog=self.changelog,
         )
 
     @classmethod
@@ -130,4 +154,6 @@ class PluginVersion(models.Model):
             "homepage": manifest.homepage,
             "keywords": list(manifest.keywords),
             "dependencies": dict(manifest.dependencies),
+            "readme": manifest.readme,
+            "changelog": manifest.changelog,
         }

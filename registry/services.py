@@ -1,6 +1,6 @@
 """The plugin registry: publish, look up, browse, search and remove plugin versions."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,10 +14,11 @@ from marketplace_site.types import (
     PluginManifest,
     PluginNotFound,
     canonical_name,
+    storable_text,
     validate_manifest_data,
 )
 from registry import search as search_index
-from registry.models import Plugin, PluginVersion
+from registry.models import YANK_REASON_MAX_LENGTH, Plugin, PluginVersion
 from registry.versioning import parse_version, precedence_key
 
 
@@ -63,10 +64,24 @@ def can_remove_version(user: Any, plugin: Plugin) -> bool:
     return bool(user.is_superuser) or (plugin.owner_id is not None and plugin.owner_id == user.pk)
 
 
+def can_yank(user: Any, plugin: Plugin) -> bool:
+    """Only the plugin's owner yanks and unyanks its versions; staff and superusers do not
+    (a yank speaks for the author; a moderator who must stop a version removes it instead)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return plugin.owner_id is not None and plugin.owner_id == user.pk
+
+
+# "The latest" of a plugin: stable before pre-release, then the highest (CONTRACTS.md, get).
+_LATEST_ORDER = ("is_prerelease", "-precedence")
+
+
 def _latest_of(plugin: Plugin) -> PluginVersion | None:
-    return (
-        PluginVersion.objects.filter(plugin=plugin).order_by("is_prerelease", "-precedence").first()
-    )
+    """The version a plugin shows by default: the latest that is not yanked, or, when every
+    version is yanked, the latest of those (the page and search still find the plugin, and
+    show it yanked; ``get(name)`` gives None, as pip installs nothing from such a project)."""
+    versions = PluginVersion.objects.filter(plugin=plugin).order_by("yanked", *_LATEST_ORDER)
+    return versions.first()
 
 
 def _refresh_latest(plugin: Plugin) -> PluginVersion | None:
@@ -129,7 +144,7 @@ class RegistryService:
             plugin__canonical_name=canonical_name(name)
         )
         if version is None:
-            return versions.order_by("is_prerelease", "-precedence").first()
+            return versions.installable().order_by(*_LATEST_ORDER).first()
         parsed = parse_version(version)
         if parsed is None:
             return None
@@ -147,13 +162,18 @@ class RegistryService:
 
     def dependency_table(self, name: str) -> list[tuple[str, dict[str, str]]]:
         """Every version of a plugin with its dependencies, ascending, in one query."""
+        return [(version, dependencies) for version, dependencies, _ in self.release_table(name)]
+
+    def release_table(self, name: str) -> list[tuple[str, dict[str, str], bool]]:
+        """Every version of a plugin, ascending, with its dependencies and whether it is
+        yanked, in one query: what a resolver's provider needs."""
         return [
-            (version, dict(dependencies))
-            for version, dependencies in PluginVersion.objects.filter(
+            (version, dict(dependencies), bool(yanked))
+            for version, dependencies, yanked in PluginVersion.objects.filter(
                 plugin__canonical_name=canonical_name(name)
             )
             .order_by("precedence")
-            .values_list("version", "dependencies")
+            .values_list("version", "dependencies", "yanked")
         ]
 
     def version_rows(self, name: str) -> list[PluginVersion]:
@@ -213,6 +233,71 @@ class RegistryService:
             else:
                 _refresh_latest(plugin)
         return True
+
+    def recent_releases(self, *, name: str | None = None, limit: int = 50) -> list[PluginVersion]:
+        """The ``limit`` versions published last (of plugin ``name``, or of any), newest
+        first, each with its plugin: what a feed of releases lists."""
+        rows = PluginVersion.objects.recent_releases()
+        if name is not None:
+            rows = rows.filter(plugin__canonical_name=canonical_name(name))
+        return list(rows[:limit])
+
+    def yank(self, name: str, version: str, reason: str = "") -> bool:
+        """Yank a version (PEP 592): it stays listed by ``versions()``, but ``get(name)``
+        and resolution skip it unless a constraint pins exactly it. ``reason`` (at most
+        YANK_REASON_MAX_LENGTH characters, else ``ValueError``) is shown beside it. True if
+        the version exists (yanking again updates the reason); False if it does not."""
+        reason = reason.strip()
+        if len(reason) > YANK_REASON_MAX_LENGTH:
+            raise ValueError(f"The reason is longer than {YANK_REASON_MAX_LENGTH} characters.")
+        if not storable_text(reason):
+            raise ValueError("The reason contains a NUL or an unpaired surrogate.")
+        return self._set_yanked(name, version, yanked=True, reason=reason)
+
+    def unyank(self, name: str, version: str) -> bool:
+        """Undo ``yank``: the version is installable again. True if the version exists."""
+        return self._set_yanked(name, version, yanked=False, reason="")
+
+    def _set_yanked(self, name: str, version: str, *, yanked: bool, reason: str) -> bool:
+        parsed = parse_version(version)
+        if parsed is None:
+            return False
+        with transaction.atomic():
+            plugin = (
+                Plugin.objects.select_for_update()
+                .filter(canonical_name=canonical_name(name))
+                .first()
+            )
+            if plugin is None:
+                return False
+            row = PluginVersion.objects.filter(
+                plugin=plugin, precedence=precedence_key(parsed)
+            ).first()
+            if row is None:
+                return False
+            if row.yanked != yanked:
+                row.yanked_at = timezone.now() if yanked else None
+            row.yanked = yanked
+            row.yanked_reason = reason
+            row.save(update_fields=["yanked", "yanked_reason", "yanked_at"])
+            latest = _latest_of(plugin)
+            if (latest.pk if latest is not None else None) != plugin.latest_id:
+                _refresh_latest(plugin)
+        return True
+
+    def yanked_among(self, chosen: Mapping[str, str]) -> list[PluginVersion]:
+        """The yanked versions among ``chosen`` (plugin name -> version), by name, in one
+        query: what an install warns about."""
+        wanted = {
+            canonical_name(name): precedence_key(parsed)
+            for name, version in chosen.items()
+            if (parsed := parse_version(version)) is not None
+        }
+        rows = PluginVersion.objects.select_related("plugin").filter(
+            plugin__canonical_name__in=wanted, yanked=True
+        )
+        found = [row for row in rows if wanted[row.plugin.canonical_name] == row.precedence]
+        return sorted(found, key=lambda row: row.plugin.canonical_name)
 
     def names(self, names: Sequence[str]) -> dict[str, Plugin]:
         """The plugins among ``names`` that exist, by canonical name."""

@@ -51,7 +51,16 @@ class Candidate:
 class Package:
     """A plugin's published versions, highest first."""
 
-    __slots__ = ("all_mask", "candidates", "key", "lookup", "name", "plain", "special")
+    __slots__ = (
+        "all_mask",
+        "candidates",
+        "key",
+        "lookup",
+        "name",
+        "plain",
+        "special",
+        "yanked",
+    )
 
     def __init__(
         self, key: str, name: str, candidates: list[Candidate], lookup: str | None = None
@@ -61,6 +70,7 @@ class Package:
         self.lookup = lookup or name  # the name the provider answers to
         self.candidates = candidates
         self.all_mask = (1 << len(candidates)) - 1
+        self.yanked = 0  # PEP 592: versions only an exact pin may choose, as bits
         plain: list[tuple[VersionKey, int]] = []
         self.special: list[Candidate] = []  # pre-, post-, dev- and local versions
         for candidate in candidates:

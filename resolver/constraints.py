@@ -19,6 +19,8 @@ from packaging.version import Version
 
 from marketplace_site.types import (
     CONSTRAINT_MAX_LENGTH,
+    JS_WHITESPACE,
+    SEMVER_PATTERN,
     AnyVersion,
     InvalidConstraint,
     SemVer,
@@ -55,6 +57,24 @@ def pinned_release_key(text: str) -> VersionKey | None:
         return None  # parse_constraint says what is wrong with it
     match = _PLAIN_PIN.fullmatch(text)
     return None if match is None else _final_release_key(tuple(map(int, match[1].split("."))))
+
+
+# PEP 440's exact pins: "==X" without a wildcard, and "===X" (arbitrary equality).
+_PEP440_EXACT = re.compile(r"===?\s*[^\s,;*|<>=!~^]+")
+# npm's exact ranges: one full version, with node-semver's optional "=" and "v".
+_NPM_EXACT = re.compile(r"=?\s*" + SEMVER_PATTERN.pattern)
+
+
+def pins_exactly(text: str) -> bool:
+    """Whether a constraint names exactly one version: PEP 440 ``==1.1.0`` or ``===1.1.0``
+    (no wildcard, no other clause), or npm's exact range ``1.1.0`` (``=1.1.0``, ``v1.1.0``).
+
+    PEP 592 lets such a pin choose a yanked version, which nothing else chooses.
+    """
+    if not isinstance(text, str):
+        return False
+    text = text.strip(JS_WHITESPACE)
+    return bool(_PEP440_EXACT.fullmatch(text) or _NPM_EXACT.fullmatch(text))
 
 
 def _final_release_key(release: tuple[int, ...]) -> VersionKey:

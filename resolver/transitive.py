@@ -42,6 +42,7 @@ from resolver.constraints import (
     parse_keyed,
     parse_version,
     pinned_release_key,
+    pins_exactly,
 )
 from resolver.constraints import key as order_key
 from resolver.propagation import Propagation
@@ -149,8 +150,22 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
                     continue
                 candidates.append(Candidate(key, text, version, len(candidates), version_at))
             package = Package(key, name, candidates, lookup)
+            package.yanked = self._yanked_mask(package)
             self.packages[key] = package
         return package
+
+    def _yanked_mask(self, package: Package) -> int:
+        """The package's yanked versions as bits, from a provider that knows them (its
+        ``yanked(name)`` gives the yanked version strings; a provider without it has none)."""
+        yanked_of = getattr(self.provider, "yanked", None)
+        if yanked_of is None or not package.candidates:
+            return 0
+        keys = {keyed[0] for text in yanked_of(package.lookup) if (keyed := parse_keyed(text))}
+        mask = 0
+        for candidate in package.candidates:
+            if candidate.order in keys:
+                mask |= 1 << candidate.index
+        return mask
 
     def mask(self, requirement: Requirement) -> int:
         """The versions of the required plugin that meet the constraint, as bits."""
@@ -175,6 +190,8 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
                     mask = _matching(constraint, package.candidates)
                 else:
                     mask = plain | _matching(constraint, package.special)
+            if package.yanked and not pins_exactly(text):
+                mask &= ~package.yanked  # PEP 592: only an exact pin chooses a yanked version
             self.masks[cache_key] = mask
         requirement.mask = mask
         return mask

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from marketplace_site.actions.marketplace import Marketplace
+from marketplace_site.actions.marketplace import Marketplace, YankedChoice
 from marketplace_site.types import (
     DependencyNode,
     DuplicateVersion,
@@ -38,6 +38,7 @@ class PlannedInstall:
     resolved: dict[str, str]
     tree: DependencyNode
     publishes: bool
+    yanked: tuple[YankedChoice, ...] = ()
 
 
 def _manifest_of(
@@ -72,7 +73,15 @@ def plan_install(
     """
     manifest = _manifest_of(marketplace, source, acting_user=acting_user, dry_run=True)
     resolved, tree = marketplace.dry_run(manifest)
-    return PlannedInstall(manifest, resolved, tree, publishes=source.publishes)
+    yanked = tuple(marketplace.yanked_choices({manifest.name: manifest.version, **resolved}))
+    return PlannedInstall(manifest, resolved, tree, publishes=source.publishes, yanked=yanked)
+
+
+def yanked_in(marketplace: Marketplace, result: InstallResult) -> list[YankedChoice]:
+    """The yanked versions an install chose (each pinned exactly): what it warns about."""
+    return marketplace.yanked_choices(
+        {result.manifest.name: result.manifest.version, **result.resolved}
+    )
 
 
 def install(

@@ -76,7 +76,8 @@ class UpgradePlan:
 @dataclass(frozen=True)
 class OutdatedRow:
     """One pinned plugin: its pinned version, the newest that fits the installation now,
-    the newest published at all, and whether the pinned version is still published."""
+    the newest published at all, whether the pinned version is still published, and
+    whether its owner has yanked it since (PEP 592; the installation keeps running it)."""
 
     name: str
     pinned: str
@@ -84,6 +85,8 @@ class OutdatedRow:
     newest: str | None
     published: bool
     sha256: str = ""
+    yanked: bool = False
+    yanked_reason: str = ""
 
     @property
     def outdated(self) -> bool:
@@ -293,8 +296,13 @@ def outdated(marketplace: Marketplace, installation_id: object, *, user: Any) ->
     row = owned(installation_id, user)
     plan = plan_upgrade(marketplace, installation_id, user=user)
     fitting = {row.plugin_name: plan.version, **plan.lock} if plan.error is None else {}
+    pins = list(row.pins.all())
+    yanked = {
+        canonical_name(choice.name): choice.reason
+        for choice in marketplace.yanked_choices({pin.plugin_name: pin.version for pin in pins})
+    }
     rows = []
-    for pin in row.pins.all():
+    for pin in pins:
         versions = marketplace.registry.versions(pin.plugin_name)
         published = any(version_sort_key(v) == version_sort_key(pin.version) for v in versions)
         latest = marketplace.registry.get(pin.plugin_name)
@@ -306,6 +314,8 @@ def outdated(marketplace: Marketplace, installation_id: object, *, user: Any) ->
                 newest=latest.version if latest is not None else None,
                 published=published,
                 sha256=pin.sha256,
+                yanked=published and pin.plugin_name in yanked,
+                yanked_reason=yanked.get(pin.plugin_name, ""),
             )
         )
     return rows

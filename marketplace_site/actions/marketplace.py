@@ -49,6 +49,16 @@ class InstallPlan:
     error_code: str | None = None
 
 
+@dataclass(frozen=True)
+class YankedChoice:
+    """A yanked version (PEP 592) that an install chose, because a constraint or the
+    request pinned exactly it; ``reason`` is the owner's, possibly empty."""
+
+    name: str
+    version: str
+    reason: str
+
+
 class Marketplace:
     """The five services, and the workflows that need more than one of them."""
 
@@ -113,6 +123,21 @@ class Marketplace:
                 dependencies=dict(manifest.dependencies),
             )
         return manifest
+
+    def yank(self, name: str, version: str, reason: str = "") -> bool:
+        """Yank a version (PEP 592; ``RegistryService.yank``): True if it exists."""
+        return self.registry.yank(name, version, reason)
+
+    def unyank(self, name: str, version: str) -> bool:
+        """Undo a yank: True if the version exists."""
+        return self.registry.unyank(name, version)
+
+    def yanked_choices(self, chosen: Mapping[str, str]) -> list[YankedChoice]:
+        """The yanked versions among ``chosen`` (name -> version, the root included)."""
+        return [
+            YankedChoice(row.plugin.display_name, row.version, row.yanked_reason)
+            for row in self.registry.yanked_among(chosen)
+        ]
 
     def remove_version(self, name: str, version: str) -> bool:
         with transaction.atomic():

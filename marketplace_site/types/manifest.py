@@ -16,6 +16,9 @@ NAME_MAX_LENGTH = 100
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 MANIFEST_TEXT_FIELDS = ("description", "author", "license", "homepage")
 TEXT_FIELD_MAX_LENGTH = {"description": 5000, "author": 200, "license": 100, "homepage": 500}
+# Markdown fields, limited in UTF-8 bytes: the README as PyPI's long_description is shown, the
+# changelog entry of one version.
+MARKDOWN_MAX_BYTES = {"readme": 64 * 1024, "changelog": 16 * 1024}
 MAX_KEYWORDS = 20
 KEYWORD_MAX_LENGTH = 50
 # The longest version constraint anywhere: a manifest's, the stored dependency edge's column,
@@ -74,6 +77,8 @@ class PluginManifest:
     homepage: str = ""
     keywords: tuple[str, ...] = ()
     dependencies: Mapping[str, str] = field(default_factory=FrozenDict)
+    readme: str = ""  # Markdown, rendered safely on the plugin page
+    changelog: str = ""  # Markdown: what changed in this version
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "keywords", tuple(self.keywords))
@@ -102,6 +107,8 @@ class PluginManifest:
             dependencies={
                 k.strip(): v.strip() for k, v in (data.get("dependencies") or {}).items()
             },
+            readme=data.get("readme") or "",
+            changelog=data.get("changelog") or "",
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -115,6 +122,8 @@ class PluginManifest:
             "homepage": self.homepage,
             "keywords": list(self.keywords),
             "dependencies": dict(self.dependencies),
+            "readme": self.readme,
+            "changelog": self.changelog,
         }
 
 
@@ -179,6 +188,8 @@ def validate_manifest_data(data: object) -> dict[str, str]:
     ):
         errors["homepage"] = "The homepage must be an http:// or https:// address."
 
+    errors.update(_check_markdown(data))
+
     keywords = data.get("keywords")
     if keywords is not None:
         if not isinstance(keywords, list | tuple) or not all(isinstance(k, str) for k in keywords):
@@ -201,12 +212,27 @@ def validate_manifest_data(data: object) -> dict[str, str]:
         *MANIFEST_TEXT_FIELDS,
         "keywords",
         "dependencies",
+        *MARKDOWN_MAX_BYTES,
     ):
         if key not in errors and not _storable(data.get(key)):
             errors[key] = (
                 f"The {key} contains a character that cannot be stored: a NUL (\\u0000) "
                 "or an unpaired surrogate (\\ud800-\\udfff)."
             )
+    return errors
+
+
+def _check_markdown(data: Mapping[str, Any]) -> dict[str, str]:
+    """The Markdown fields: strings, each within its size in UTF-8 bytes."""
+    errors: dict[str, str] = {}
+    for key, limit in MARKDOWN_MAX_BYTES.items():
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            errors[key] = f"The {key} must be a string of Markdown."
+        elif len(value.encode("utf-8", "surrogatepass")) > limit:
+            errors[key] = f"The {key} is larger than {limit // 1024} KiB of UTF-8 text."
     return errors
 
 

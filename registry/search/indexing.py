@@ -24,6 +24,7 @@ def document(version: PluginVersion) -> dict[str, str]:
         "keywords": " ".join(version.keywords),
         "description": version.description,
         "author": version.author,
+        "readme": version.readme,
     }
 
 

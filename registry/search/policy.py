@@ -25,12 +25,15 @@ class FieldRank:
 
 
 # A match in the name ranks above one in the keywords, above one in the description, above
-# one in the author. The order of the rows is the order of a document's fields.
+# one in the author, above one in the README (the lowest weight: long text, many words). The
+# order of the rows is the order of a document's fields. PostgreSQL has four weight classes,
+# so the README shares the lowest with the author there.
 RANKING: dict[str, FieldRank] = {
     "name": FieldRank(tier=0, weight=10.0, label="A"),
     "keywords": FieldRank(tier=1, weight=5.0, label="B"),
     "description": FieldRank(tier=2, weight=2.0, label="C"),
     "author": FieldRank(tier=2, weight=1.0, label="D"),
+    "readme": FieldRank(tier=2, weight=0.25, label="D"),
 }
 
 # The fields that each tier searches, lowest tier first: a tier's own and those of the tiers

@@ -7,8 +7,9 @@ from django.db.backends.utils import CursorWrapper
 from registry.search.policy import RANKING, TIERS
 
 TABLE = "registry_plugin_fts"
-# The FTS5 table's columns in their order (migration 0002): bm25() takes weights by position.
-COLUMNS = ("name", "keywords", "description", "author")
+# The FTS5 table's columns in their order (migrations 0002 and 0005): bm25() takes weights by
+# position.
+COLUMNS = ("name", "keywords", "description", "author", "readme")
 # The index's tables, each with its plugin id column.
 TABLES = [(TABLE, "rowid")]
 
