@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError
 
 from marketplace_site.inputs import CONTEXT_MAX_CHARS, JsonInputError, read_json, read_json_object
 from marketplace_site.models import TOKEN_NAME_MAX_LENGTH
-from marketplace_site.types import PluginManifest, validate_manifest_data
+from marketplace_site.types import PluginManifest, storable_text, validate_manifest_data
+from registry.models import YANK_REASON_MAX_LENGTH
 
 # The codes a form keeps from inputs; the rest are "invalid_json".
 FORM_CODES = {"too_large", "not_an_object"}
@@ -194,3 +195,22 @@ class TryPluginForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "class": "code"}),
         help_text='Its keys become global variables of the plugin\'s code, e.g. {"n": 3}.',
     )
+
+
+class YankForm(forms.Form):
+    """Yank a version (PEP 592): the reason people see beside it, optional."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=YANK_REASON_MAX_LENGTH,
+        label="Reason",
+        help_text="Why not to use this version, e.g. \u201cdata loss; use 1.2.1\u201d.",
+    )
+
+    def clean_reason(self) -> str:
+        reason: str = self.cleaned_data.get("reason") or ""
+        if not storable_text(reason):
+            raise ValidationError(
+                "The reason contains a character that cannot be stored.", code="invalid_reason"
+            )
+        return reason

@@ -9,6 +9,7 @@ from marketplace_site.api.main import api
 urlpatterns = [
     path("", include("registry.urls")),
     path("", include("marketplace_site.views.plugins")),
+    path("", include("marketplace_site.views.feeds")),
     path("", include("marketplace_site.views.install")),
     path("", include("marketplace_site.views.try_it")),
     path("", include("marketplace_site.views.installations")),

@@ -5,10 +5,17 @@ from django.http import HttpRequest
 from ninja import Router
 
 from marketplace_site.actions import create_marketplace
-from marketplace_site.actions.install import InstallSource, install, plan_install
+from marketplace_site.actions.install import InstallSource, install, plan_install, yanked_in
 from marketplace_site.api.auth import token_auth
 from marketplace_site.api.errors import LIMITED, WRITE_ERRORS, error_responses
-from marketplace_site.api.schemas import InstallIn, InstallOut, ManifestOut, PlanOut, TreeNodeOut
+from marketplace_site.api.schemas import (
+    InstallIn,
+    InstallOut,
+    ManifestOut,
+    PlanOut,
+    TreeNodeOut,
+    YankedOut,
+)
 from marketplace_site.web.ratelimit import check_request
 
 router = Router()
@@ -31,6 +38,7 @@ def install_plan(request: HttpRequest, payload: InstallIn) -> PlanOut:
         publishes=plan.publishes,
         resolved=dict(plan.resolved),
         tree=TreeNodeOut.of(plan.tree),
+        yanked=[YankedOut(name=y.name, version=y.version, reason=y.reason) for y in plan.yanked],
     )
 
 
@@ -43,10 +51,11 @@ def install_plan(request: HttpRequest, payload: InstallIn) -> PlanOut:
 )
 def install_run(request: HttpRequest, payload: InstallIn) -> InstallOut:
     check_request(request, "install")
+    marketplace = create_marketplace()
     result = install(
-        create_marketplace(), _source(payload), acting_user=request.user, context=payload.context
+        marketplace, _source(payload), acting_user=request.user, context=payload.context
     )
-    return InstallOut.of(result)
+    return InstallOut.of(result, yanked_in(marketplace, result))
 
 
 def _source(payload: InstallIn) -> InstallSource:

@@ -25,6 +25,7 @@ from marketplace_site.api.schemas import (
     PluginSummaryOut,
     VersionOut,
     VersionParam,
+    YankIn,
 )
 from marketplace_site.types import CONSTRAINT_MAX_LENGTH, PluginNotFound
 from marketplace_site.web.ratelimit import check_request
@@ -59,6 +60,9 @@ def _version_out(row: PluginVersion) -> VersionOut:
         is_prerelease=row.is_prerelease,
         is_latest=row.plugin.latest_id == row.pk,
         published_at=row.published_at,
+        yanked=row.yanked,
+        yanked_reason=row.yanked_reason,
+        yanked_at=row.yanked_at,
     )
 
 
@@ -184,6 +188,42 @@ def version_remove(
 ) -> Status[None]:
     plugin_actions.remove_version(create_marketplace(), name, version, acting_user=request.user)
     return Status(204, None)
+
+
+@router.post(
+    "/plugins/{name}/versions/{version}/yank",
+    response={200: VersionOut, **WRITE_ERRORS},
+    auth=token_auth,
+    tags=["plugins"],
+    summary="Yank a version (its owner only; PEP 592)",
+    description=(
+        "The version stays listed, marked yanked with the reason; the latest version and"
+        " resolution skip it unless a constraint pins exactly it (`==1.0.0`, or the npm range"
+        " `1.0.0`). Installations that pinned it keep running it. Yanking again replaces the"
+        " reason."
+    ),
+)
+def version_yank(
+    request: HttpRequest, payload: YankIn, name: str = NameParam, version: str = VersionParam
+) -> VersionOut:
+    row = plugin_actions.yank(
+        create_marketplace(), name, version, reason=payload.reason, acting_user=request.user
+    )
+    return _version_out(row)
+
+
+@router.post(
+    "/plugins/{name}/versions/{version}/unyank",
+    response={200: VersionOut, **WRITE_ERRORS},
+    auth=token_auth,
+    tags=["plugins"],
+    summary="Undo a yank (its owner only)",
+)
+def version_unyank(
+    request: HttpRequest, name: str = NameParam, version: str = VersionParam
+) -> VersionOut:
+    row = plugin_actions.unyank(create_marketplace(), name, version, acting_user=request.user)
+    return _version_out(row)
 
 
 @router.get(

@@ -4,6 +4,7 @@ Input schemas check types only where the manifest parser (``PluginManifest.from_
 one the publish form uses) checks the rest, so both report the same field errors.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from ninja.params.functions import Path
 from pydantic import Field, model_validator
 
 from marketplace_site.actions.installations import OutdatedRow, UpgradePlan
+from marketplace_site.actions.marketplace import YankedChoice
 from marketplace_site.types import (
     DependencyNode,
     Installation,
@@ -20,6 +22,7 @@ from marketplace_site.types import (
     SandboxResult,
 )
 from marketplace_site.types import Review as ReviewValue
+from registry.models import YANK_REASON_MAX_LENGTH
 from reviews.models import COMMENT_MAX_LENGTH, RATING_MAX, RATING_MIN
 
 MAX_PAGE_SIZE = 100
@@ -45,6 +48,14 @@ class ManifestIn(Schema):
     keywords: list[str] = Field(default_factory=list, description="At most 20 keywords.")
     dependencies: dict[str, str] = Field(
         default_factory=dict, description="Plugin name -> version constraint (PEP 440 or npm)."
+    )
+    readme: str = Field(
+        "",
+        description="Markdown shown on the plugin page: at most 64 KiB of UTF-8;"
+        " raw HTML in it is shown as text.",
+    )
+    changelog: str = Field(
+        "", description="Markdown: what changed in this version (at most 16 KiB of UTF-8)."
     )
 
     def manifest_data(self) -> dict[str, Any]:
@@ -84,6 +95,8 @@ class ManifestOut(Schema):
     homepage: str
     keywords: list[str]
     dependencies: dict[str, str]
+    readme: str = Field(description="Markdown, as published.")
+    changelog: str = Field(description="Markdown, as published.")
 
     @classmethod
     def of(cls, manifest: PluginManifest) -> "ManifestOut":
@@ -125,6 +138,27 @@ class VersionOut(Schema):
     is_prerelease: bool
     is_latest: bool
     published_at: datetime
+    yanked: bool = Field(
+        False,
+        description="PEP 592: nothing installs a yanked version unless a constraint pins"
+        " exactly it (==1.0.0, or the npm range 1.0.0).",
+    )
+    yanked_reason: str = Field("", description="The owner's reason for the yank, if any.")
+    yanked_at: datetime | None = None
+
+
+class YankIn(Schema):
+    reason: str = Field(
+        "", max_length=YANK_REASON_MAX_LENGTH, description="Shown beside the version."
+    )
+
+
+class YankedOut(Schema):
+    """A yanked version an install chose because it was pinned exactly: a warning."""
+
+    name: str
+    version: str
+    reason: str
 
 
 class ReviewOut(Schema):
@@ -190,11 +224,18 @@ class SandboxOut(Schema):
         return cls.model_validate(result.to_dict())
 
 
+YANKED_DESCRIPTION = (
+    "Warnings: the yanked versions (PEP 592) chosen because a constraint or the request"
+    " pinned exactly them; empty when none."
+)
+
+
 class PlanOut(Schema):
     manifest: ManifestOut
     publishes: bool = Field(description="True when the install would register this manifest.")
     resolved: dict[str, str]
     tree: TreeNodeOut
+    yanked: list[YankedOut] = Field(default_factory=list, description=YANKED_DESCRIPTION)
 
 
 class InstallOut(Schema):
@@ -202,14 +243,16 @@ class InstallOut(Schema):
     resolved: dict[str, str]
     tree: TreeNodeOut
     sandbox: SandboxOut
+    yanked: list[YankedOut] = Field(default_factory=list, description=YANKED_DESCRIPTION)
 
     @classmethod
-    def of(cls, result: InstallResult) -> "InstallOut":
+    def of(cls, result: InstallResult, yanked: Sequence[YankedChoice] = ()) -> "InstallOut":
         return cls(
             manifest=ManifestOut.of(result.manifest),
             resolved=dict(result.resolved),
             tree=TreeNodeOut.of(result.tree),
             sandbox=SandboxOut.of(result.sandbox),
+            yanked=[YankedOut(name=y.name, version=y.version, reason=y.reason) for y in yanked],
         )
 
 
@@ -256,6 +299,10 @@ class PinnedOut(Schema):
     newest_fitting: str | None = Field(description="The newest version an upgrade would pin.")
     newest: str | None = Field(description="The newest version published at all.")
     published: bool = Field(description="False once the pinned version is removed.")
+    yanked: bool = Field(
+        False, description="True once its owner yanked the pinned version (it still runs)."
+    )
+    yanked_reason: str = ""
 
 
 class InstallationDetailOut(InstallationOut):
@@ -274,6 +321,8 @@ class InstallationDetailOut(InstallationOut):
                 newest_fitting=row.newest_fitting,
                 newest=row.newest,
                 published=row.published,
+                yanked=row.yanked,
+                yanked_reason=row.yanked_reason,
             )
             for row in rows
         ]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from depgraph.tree import lay_out
 from marketplace_site.actions import Marketplace, create_marketplace
-from marketplace_site.actions.install import InstallSource, install, plan_install
+from marketplace_site.actions.install import InstallSource, install, plan_install, yanked_in
 from marketplace_site.forms import InstallForm
 from marketplace_site.types import (
     CircularDependencyError,
@@ -69,10 +69,14 @@ def install_page(request: HttpRequest) -> HttpResponse:
                 acting_user=request.user,
                 context=form.cleaned_data["context"],
             )
-            context.update(result=result, layout=_layout(marketplace, result.tree))
+            context.update(
+                result=result,
+                layout=_layout(marketplace, result.tree),
+                yanked=yanked_in(marketplace, result),
+            )
         else:
             plan = plan_install(marketplace, source, acting_user=request.user)
-            context.update(plan=plan, layout=_layout(marketplace, plan.tree))
+            context.update(plan=plan, layout=_layout(marketplace, plan.tree), yanked=plan.yanked)
     except PluginNotFound as error:
         field = "version" if error.version else "name"
         missing = (

@@ -1,4 +1,4 @@
-"""The plugin pages: browse, a plugin's page, publishing, and removing a version."""
+"""The plugin pages: browse, a plugin's page, publishing, yanking and removing a version."""
 
 from typing import Any
 
@@ -7,12 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace_site import sections
 from marketplace_site.actions import create_marketplace
 from marketplace_site.actions import plugins as plugin_actions
-from marketplace_site.forms import ManifestForm
+from marketplace_site.forms import ManifestForm, YankForm
 from marketplace_site.sections.reviews import NO_FORMS, ReviewForms
 from marketplace_site.types import DuplicateVersion, InvalidManifest, MarketplaceError
 from marketplace_site.views.errors import http_error
@@ -20,7 +20,7 @@ from marketplace_site.views.lookup import plugin_and_version
 from marketplace_site.web.page_cache import cached_for_visitors
 from marketplace_site.web.paging import page_of
 from marketplace_site.web.ratelimit import rate_limited
-from registry.services import RegistryService, can_remove_version
+from registry.services import RegistryService, can_remove_version, can_yank
 from sandbox import selectors as sandbox_selectors
 
 BROWSE_SORTS = {"name": "Name", "updated": "Last updated", "installs": "Installs"}
@@ -51,9 +51,15 @@ def browse(request: HttpRequest) -> HttpResponse:
 
 
 def render_plugin_page(
-    request: HttpRequest, name: str, *, review_forms: ReviewForms = NO_FORMS, status: int = 200
+    request: HttpRequest,
+    name: str,
+    *,
+    review_forms: ReviewForms = NO_FORMS,
+    yank_form: tuple[str, YankForm] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    """A plugin's page; a review endpoint passes the forms it sends back with their errors."""
+    """A plugin's page; a review or yank endpoint passes the form it sends back with its
+    errors (a yank form with the version it is for)."""
     marketplace = create_marketplace()
     plugin, selected = plugin_and_version(marketplace, request, name)
     context: dict[str, Any] = {
@@ -61,6 +67,9 @@ def render_plugin_page(
         "selected": selected,
         "versions": marketplace.registry.version_rows(name),
         "can_remove": can_remove_version(request.user, plugin),
+        "can_yank": can_yank(request.user, plugin),
+        "yank_form_version": yank_form[0] if yank_form else None,
+        "yank_form": yank_form[1] if yank_form else YankForm(),
         "api_install_url": request.build_absolute_uri(reverse("api:install_run")),
         **sections.plugin_page(request, marketplace, plugin, selected, review_forms=review_forms),
     }
@@ -120,11 +129,50 @@ def remove_version(request: HttpRequest, name: str, version: str) -> HttpRespons
     return render(request, "registry/pluginversion_confirm_delete.html", context)
 
 
+@login_required
+@require_POST
+def yank_version(request: HttpRequest, name: str, version: str) -> HttpResponse:
+    """Yank a version (its owner only), with the reason from the form."""
+    form = YankForm(request.POST)
+    if not form.is_valid():
+        return render_plugin_page(request, name, yank_form=(version, form), status=400)
+    try:
+        row = plugin_actions.yank(
+            create_marketplace(),
+            name,
+            version,
+            reason=form.cleaned_data["reason"],
+            acting_user=request.user,
+        )
+    except MarketplaceError as error:
+        raise http_error(error) from error
+    messages.success(
+        request, f"Yanked {row.name} {row.version}: nothing installs it now unless pinned exactly."
+    )
+    return redirect(f"{reverse('plugin_detail', args=[row.plugin.display_name])}#versions")
+
+
+@login_required
+@require_POST
+def unyank_version(request: HttpRequest, name: str, version: str) -> HttpResponse:
+    """Undo a yank (its owner only)."""
+    try:
+        row = plugin_actions.unyank(create_marketplace(), name, version, acting_user=request.user)
+    except MarketplaceError as error:
+        raise http_error(error) from error
+    messages.success(request, f"{row.name} {row.version} is no longer yanked.")
+    return redirect(f"{reverse('plugin_detail', args=[row.plugin.display_name])}#versions")
+
+
 urlpatterns: list[URLPattern] = [
     path("plugins/", browse, name="browse"),
     path("plugins/<str:name>/", plugin_detail, name="plugin_detail"),
     path("publish/", publish, name="publish"),
     path(
         "plugins/<str:name>/versions/<str:version>/remove/", remove_version, name="remove_version"
+    ),
+    path("plugins/<str:name>/versions/<str:version>/yank/", yank_version, name="yank_version"),
+    path(
+        "plugins/<str:name>/versions/<str:version>/unyank/", unyank_version, name="unyank_version"
     ),
 ]

@@ -16,6 +16,8 @@ OPERATIONS = {
     ("get", "/api/v1/plugins/{name}"): "plugin_detail",
     ("get", "/api/v1/plugins/{name}/versions/{version}"): "version_detail",
     ("delete", "/api/v1/plugins/{name}/versions/{version}"): "version_remove",
+    ("post", "/api/v1/plugins/{name}/versions/{version}/yank"): "version_yank",
+    ("post", "/api/v1/plugins/{name}/versions/{version}/unyank"): "version_unyank",
     ("get", "/api/v1/plugins/{name}/check"): "constraint_check",
     ("get", "/api/v1/plugins/{name}/reviews"): "review_list",
     ("post", "/api/v1/plugins/{name}/reviews"): "review_add",
@@ -30,7 +32,8 @@ OPERATIONS = {
 }
 INSTALLATIONS = {name for name in OPERATIONS.values() if name.startswith("installation_")}
 PROTECTED = {
-    "plugin_publish", "version_remove", "review_add", "install_plan", "install_run",
+    "plugin_publish", "version_remove", "version_yank", "version_unyank",
+    "review_add", "install_plan", "install_run",
     *INSTALLATIONS,
 }  # fmt: skip
 
