@@ -93,6 +93,21 @@ class ManifestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
         strip=False,
     )
+    # Markdown is awkward inside JSON: either may be given here instead of in the manifest.
+    readme = forms.CharField(
+        required=False,
+        label="README (Markdown, optional)",
+        help_text="Replaces the manifest's readme; at most 64 KiB. Raw HTML is shown as text.",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        strip=False,
+    )
+    changelog = forms.CharField(
+        required=False,
+        label="Changes in this version (Markdown, optional)",
+        help_text="Replaces the manifest's changelog; shown in the versions list.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        strip=False,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -134,8 +149,24 @@ class ManifestForm(forms.Form):
         for key, (message, code) in errors.items():
             label = "" if key == "__all__" else f"{key}: "
             self.add_error(field, ValidationError(f"{label}{message}", code=code))
-        self.manifest = manifest
+        self.manifest = self._with_markdown(manifest, cleaned)
         return cleaned
+
+    def _with_markdown(
+        self, manifest: PluginManifest | None, cleaned: dict[str, Any]
+    ) -> PluginManifest | None:
+        """The manifest with the README and changelog typed into their own fields; their
+        errors go next to those fields."""
+        given = {key: cleaned[key] for key in ("readme", "changelog") if cleaned.get(key)}
+        if manifest is None or not given:
+            return manifest
+        data = {**manifest.to_dict(), **given}
+        errors = validate_manifest_data(data)
+        for key, message in errors.items():
+            self.add_error(
+                key if key in given else None, ValidationError(message, code=f"invalid_{key}")
+            )
+        return None if errors else PluginManifest.from_dict(data)
 
     def add_manifest_error(self, key: str, message: str, code: str) -> None:
         """Attach an error found after validation (a duplicate, a bad constraint)."""

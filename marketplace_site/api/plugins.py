@@ -30,6 +30,7 @@ from marketplace_site.api.schemas import (
 from marketplace_site.types import CONSTRAINT_MAX_LENGTH, PluginNotFound
 from marketplace_site.web.ratelimit import check_request
 from registry.models import Plugin, PluginVersion
+from resolver.constraints import pins_exactly
 
 router = Router()
 
@@ -245,13 +246,17 @@ def constraint_check(
 ) -> ConstraintCheckOut:
     marketplace = create_marketplace()
     plugin = plugin_or_404(marketplace, name)
-    versions = marketplace.registry.versions(plugin.canonical_name)
+    provider = marketplace.provider()
+    versions = provider.versions(plugin.canonical_name)
     resolver = marketplace.resolver
     matching = [v for v in versions if resolver.satisfies(v, constraint, include_prerelease)]
+    # As resolution chooses: a yanked version only for a constraint that pins exactly it.
+    yanked = set() if pins_exactly(constraint) else provider.yanked(plugin.canonical_name)
+    candidates = [v for v in versions if v not in yanked]
     return ConstraintCheckOut(
         plugin=plugin.display_name,
         constraint=constraint,
         include_prerelease=include_prerelease,
         matching=matching,
-        best=resolver.max_satisfying(versions, constraint, include_prerelease),
+        best=resolver.max_satisfying(candidates, constraint, include_prerelease),
     )

@@ -195,7 +195,10 @@ class ConstraintCheckOut(Schema):
     constraint: str
     include_prerelease: bool
     matching: list[str] = Field(description="The versions that satisfy it, ascending.")
-    best: str | None = Field(description="The highest satisfying version (the one chosen).")
+    best: str | None = Field(
+        description="The version an install would choose: the highest satisfying one that is"
+        " not yanked, unless the constraint pins exactly a yanked one."
+    )
 
 
 class TreeNodeOut(Schema):

@@ -113,3 +113,26 @@ def test_pasted_text_over_256_kib_is_refused_before_parsing() -> None:
     assert codes(form, "manifest_text") == ["too_large"]
     assert form.errors["manifest_text"] == ["The manifest is larger than 256 KiB."]
     assert form.manifest is None
+
+
+def test_readme_and_changelog_in_the_manifest_or_their_own_fields() -> None:
+    in_manifest = {**VALID, "readme": "# In JSON", "changelog": "* JSON."}
+    form = ManifestForm({"manifest_text": json.dumps(in_manifest)})
+    assert form.is_valid(), form.errors
+    assert form.manifest is not None and form.manifest.readme == "# In JSON"
+    form = ManifestForm(
+        {"manifest_text": json.dumps(in_manifest), "readme": "# Typed\n", "changelog": ""}
+    )
+    assert form.is_valid(), form.errors
+    assert form.manifest is not None
+    assert form.manifest.readme == "# Typed\n" and form.manifest.changelog == "* JSON."
+
+
+def test_a_readme_too_large_is_an_error_next_to_its_field() -> None:
+    form = ManifestForm({"manifest_text": json.dumps(VALID), "readme": "a" * (64 * 1024 + 1)})
+    assert not form.is_valid()
+    assert codes(form, "readme") == ["invalid_readme"] and "64 KiB" in form.errors["readme"][0]
+    assert form.manifest is None and "manifest_text" not in form.errors
+    in_json = ManifestForm({"manifest_text": json.dumps({**VALID, "changelog": 5})})
+    assert not in_json.is_valid()
+    assert codes(in_json, "manifest_text") == ["invalid_changelog"]

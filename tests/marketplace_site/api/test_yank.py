@@ -104,3 +104,13 @@ def test_readme_and_changelog_through_the_api(as_owner: ApiClient) -> None:
     error = assert_error(as_owner.post("/plugins", too_long), 400, "invalid_manifest")
     assert isinstance(error.detail, dict) and "64 KiB" in error.detail["readme"]
     assert not PluginVersion.objects.filter(version="2.0.0").exists()
+
+
+def test_the_constraint_check_chooses_as_resolution_does(
+    as_owner: ApiClient, anon: ApiClient, published: None
+) -> None:
+    as_owner.post(YANK, {})
+    check = anon.get("/plugins/csv-tools/check", {"constraint": ">=1"}).json()
+    assert check["matching"] == ["1.0.0", "1.1.0"] and check["best"] == "1.0.0"
+    pinned = anon.get("/plugins/csv-tools/check", {"constraint": "==1.1.0"}).json()
+    assert pinned["best"] == "1.1.0"
