@@ -6,6 +6,9 @@ only the tags, attributes and URL schemes of ``ALLOWED_*`` below, whatever the r
 and gives every link ``rel="nofollow noopener"`` (an author's links earn no ranking from us,
 and a new tab gets no handle on this page).
 
+Headings move two levels down (``#`` is ``<h3>``): the Markdown always sits under a section
+heading of the page, and a page has one ``<h1>``, its own.
+
 Images become links to the image: the site's Content-Security-Policy loads images from the site
 alone, and a remote image in a README would tell its host who reads the page.
 """
@@ -16,12 +19,13 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
 ALLOWED_TAGS = frozenset(
     {
-        "a", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+        "a", "blockquote", "br", "code", "del", "em", "h3", "h4", "h5", "h6",
         "hr", "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th", "thead", "tr",
         "ul",
     }
@@ -47,10 +51,21 @@ def _image_as_link(
     return f'<a href="{href}">{escapeHtml(alt)}</a>'
 
 
+HEADING_SHIFT = 2
+
+
+def _shift_headings(state: StateCore) -> None:
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            level = min(int(token.tag[1]) + HEADING_SHIFT, 6)
+            token.tag = f"h{level}"
+
+
 def _parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     parser.enable(["table", "strikethrough"])
     parser.add_render_rule("image", _image_as_link)
+    parser.core.ruler.push("shift_headings", _shift_headings)
     return parser
 
 

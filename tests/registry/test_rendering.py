@@ -13,7 +13,7 @@ def test_markdown_formatting_is_kept() -> None:
         "# Title\n\nSome *emphasis*, `code` and ~~gone~~.\n\n"
         "| a | b |\n|:--|--:|\n| 1 | 2 |\n\n```python\nprint(1)\n```\n"
     )
-    assert "<h1>Title</h1>" in html
+    assert "<h3>Title</h3>" in html
     assert "<em>emphasis</em>" in html and "<code>code</code>" in html
     assert "<s>gone</s>" in html
     assert '<th style="text-align:left">a</th>' in html
@@ -87,3 +87,10 @@ def test_sanitize_removes_what_the_renderer_could_never_make() -> None:
     clean = sanitize(dirty)
     assert "onclick" not in clean and "script" not in clean and "color" not in clean
     assert "position" not in clean
+
+
+def test_headings_sit_below_the_page_s_own() -> None:
+    html = render_markdown("# One\n\n## Two\n\n#### Four\n\n###### Six")
+    assert "<h3>One</h3>" in html and "<h4>Two</h4>" in html
+    assert "<h6>Four</h6>" in html and "<h6>Six</h6>" in html
+    assert "<h1" not in html and "<h2" not in html

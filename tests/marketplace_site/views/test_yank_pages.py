@@ -75,7 +75,7 @@ def test_readme_and_changelog_are_rendered_without_any_script(
 ) -> None:
     html = page(client)
     readme = section(html, "readme")
-    assert "<h1>CSV tools</h1>" in readme and "<em>quoted</em>" in readme
+    assert "<h3>CSV tools</h3>" in readme and "<em>quoted</em>" in readme
     assert '<a href="https://example.com/docs" rel="nofollow noopener">Docs</a>' in readme
     versions = section(html, "versions")
     assert "<code>\\r\\n</code>" in versions and "First release." in versions
