@@ -166,3 +166,13 @@ def test_a_reason_too_long_is_a_400(market: Marketplace, author: User) -> None:
         )
     assert caught.value.http_status == 400
     assert market.registry.yanked_among({"currency-format": "1.1.0"}) == []
+
+
+@pytest.mark.parametrize(("constraint", "shown"), [(">=1", "1.0.0"), ("==1.1.0", "1.1.0")])
+def test_the_dependency_tree_shows_what_resolution_would_choose(
+    market: Marketplace, constraint: str, shown: str
+) -> None:
+    market.yank("currency-format", "1.1.0")
+    app(market, "1.0.0", constraint)
+    tree = market.depgraph.build_tree("price-tag", "1.0.0")
+    assert [(child.name, child.version) for child in tree.children] == [("currency-format", shown)]
