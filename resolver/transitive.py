@@ -2,6 +2,7 @@
 
 resolvelib (pip's backtracking resolver) does the search. Around it:
 
+* ``resolver.one_pass``: newest versions breadth-first, the answer for most real graphs;
 * this module's ``Session`` keeps each plugin's versions once, highest first, and answers
   every "which versions fit these constraints" question with a bit mask per (plugin,
   constraint); a one-step look-ahead never offers a version whose own dependency cannot be
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import time
-from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -34,7 +34,7 @@ from marketplace_site.types import (
     SemVer,
     canonical_name,
 )
-from resolver import explain, pair_check
+from resolver import explain, one_pass, pair_check
 from resolver.candidates import ALL, Candidate, Info, Package, Reason, Requirement
 from resolver.constraints import (
     Constraint,
@@ -51,7 +51,6 @@ CLASH_MEMORY = 50  # rejected criteria kept for the explanation
 # resolvelib alone answers most problems with few backtracks; past this many (or on
 # failure) the propagation runs, and the search goes on within the domains it leaves.
 FIRST_ATTEMPT_CONFLICTS = 8
-GREEDY_MOVES = 3  # times the one-pass answer may move a plugin down before leaving it
 
 
 class _Escalate(Exception):
@@ -323,7 +322,7 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         try:
             if self.dead(self.root_candidate) is not None:
                 raise ResolutionError(explain.explain_dead(self, self.packages[self.root_key], 1))
-            quick = self.greedy()
+            quick = one_pass.one_pass(self)
             if quick is not None:
                 return self.answer(quick)
             pair_check.check_pairs(self)
@@ -333,61 +332,6 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         except (_TooDeep, BudgetExceeded):
             raise ResolutionError(explain.too_complex(self)) from None
         return self.answer(result.mapping)
-
-    def greedy(self) -> dict[str, Candidate] | None:
-        """One pass, newest first, breadth-first from the root: the answer when it works
-        (most real graphs), else None and the search decides.
-
-        Each plugin takes the highest version every requirement seen so far allows. A later
-        requirement that rejects a choice moves that plugin down to the highest version all
-        its requirements allow (a few times at most); the requirements the earlier choice
-        made stay in force, which can only narrow the others. A final check of every edge
-        keeps the answer one the search would accept.
-        """
-        chosen: dict[str, Candidate] = {self.root_key: self.root_candidate}
-        allowed: dict[str, int] = {self.root_key: 1}
-        moves: dict[str, int] = {}
-        queue: deque[str] = deque()
-        parents = deque([self.root_candidate])
-        while parents:
-            parent = parents.popleft()
-            for requirement in self.dependencies_of(parent):
-                try:
-                    mask = self.mask(requirement)
-                except InvalidConstraint:
-                    return None
-                key = requirement.key
-                if key not in allowed:
-                    queue.append(key)
-                narrowed = allowed.get(key, ALL) & mask
-                if not narrowed:
-                    return None
-                allowed[key] = narrowed
-                current = chosen.get(key)
-                if current is not None and not narrowed >> current.index & 1:
-                    moves[key] = moves.get(key, 0) + 1
-                    if key == self.root_key or moves[key] > GREEDY_MOVES:
-                        return None
-                    queue.append(key)
-                    del chosen[key]
-            while queue and not parents:
-                key = queue.popleft()
-                if key in chosen:
-                    continue
-                candidate = next(self.alive(self.packages[key], allowed[key]), None)
-                if candidate is None:
-                    return None
-                chosen[key] = candidate
-                parents.append(candidate)
-        return chosen if self._meets_every_edge(chosen) else None
-
-    def _meets_every_edge(self, chosen: Mapping[str, Candidate]) -> bool:
-        for candidate in chosen.values():
-            for requirement in self.dependencies_of(candidate):
-                picked = chosen.get(requirement.key)
-                if picked is None or not self.mask(requirement) >> picked.index & 1:
-                    return False
-        return True
 
     def search(self) -> Result[Requirement, Candidate, str]:
         """resolvelib, first alone for a few rounds (most problems need no more), then, if it
