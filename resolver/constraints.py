@@ -33,7 +33,7 @@ EXAMPLES = "^1.2.3, ~1.2, 1.x, 1.0.0 - 2.0.0, >=1.0.0 <2.0.0 || ^3.0.0, or PEP 4
 # A PEP 440 pin of a final release, written the usual way (no spaces, epoch, wildcard or
 # suffix): the one form a resolver meets by the hundred, and one with a single plain match.
 _PLAIN_SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
-_PLAIN_PIN = re.compile(r"==([0-9]+(?:\.[0-9]+)*)")
+_PLAIN_PIN = re.compile(r"==(?:([0-9]+)\.([0-9]+)\.([0-9]+)|([0-9]+(?:\.[0-9]+)*))")
 
 
 @lru_cache(maxsize=65536)
@@ -42,6 +42,7 @@ def key(version: AnyVersion) -> VersionKey:
     return version_key(version)
 
 
+@lru_cache(maxsize=65536)
 def pinned_release_key(text: str) -> VersionKey | None:
     """For ``==X`` with X a plain release (``==1.0.0``, ``==2.1``), the key of X; else None.
 
@@ -54,7 +55,22 @@ def pinned_release_key(text: str) -> VersionKey | None:
     if not isinstance(text, str) or len(text) > CONSTRAINT_MAX_LENGTH:
         return None  # parse_constraint says what is wrong with it
     match = _PLAIN_PIN.fullmatch(text)
-    return None if match is None else _final_release_key(tuple(map(int, match[1].split("."))))
+    if match is None:
+        return None
+    if match[1] is not None:  # the usual three parts, without splitting and mapping
+        return _release3_key(int(match[1]), int(match[2]), int(match[3]))
+    return _final_release_key(tuple(map(int, match[4].split("."))))
+
+
+def _release3_key(major: int, minor: int, patch: int) -> VersionKey:
+    """``_final_release_key((major, minor, patch))``, without its loop."""
+    if patch:
+        release: tuple[int, ...] = (major, minor, patch)
+    elif minor:
+        release = (major, minor)
+    else:
+        release = (major,)
+    return (_FINAL_EPOCH, release, _FINAL_STAGE, _FINAL_LOCAL)
 
 
 def _final_release_key(release: tuple[int, ...]) -> VersionKey:
@@ -87,23 +103,51 @@ class PlainIndex:
 
     Matching a whole list of versions one ``contains`` call at a time dominates transitive
     resolution; for plain releases every comparator is an interval, found by bisection.
+    The order and the pins' table are built on first use: a plugin asked for only with
+    ``*`` needs ``all`` alone, which a caller that knows it passes as ``all_bits``.
     """
 
-    def __init__(self, items: Iterable[tuple[VersionKey, int]], *, ascending: bool = False) -> None:
-        ordered = list(items) if ascending else sorted(items)
-        self.keys = [item_key for item_key, _ in ordered]
-        self.prefix = [0]  # prefix[i]: the bits of the first i versions
-        self.exact: dict[VersionKey, int] = {}  # a pin is one hash, not two bisections
+    def __init__(
+        self,
+        items: Iterable[tuple[VersionKey, int]],
+        *,
+        ascending: bool = False,
+        all_bits: int | None = None,
+    ) -> None:
+        self._items = items
+        self._ascending = ascending
+        self.all = self._built[3] if all_bits is None else all_bits
+
+    @cached_property
+    def _built(self) -> tuple[list[VersionKey], list[int], dict[VersionKey, int], int]:
+        ordered = list(self._items) if self._ascending else sorted(self._items)
+        keys = [item_key for item_key, _ in ordered]
+        prefix = [0]  # prefix[i]: the bits of the first i versions
+        exact: dict[VersionKey, int] = {}  # a pin is one hash, not two bisections
         for item_key, bit in ordered:
-            self.prefix.append(self.prefix[-1] | bit)
-            self.exact[item_key] = self.exact.get(item_key, 0) | bit
-        self.all = self.prefix[-1]
+            prefix.append(prefix[-1] | bit)
+            exact[item_key] = exact.get(item_key, 0) | bit
+        return keys, prefix, exact, prefix[-1]
+
+    @property
+    def keys(self) -> list[VersionKey]:
+        return self._built[0]
+
+    @property
+    def prefix(self) -> list[int]:
+        return self._built[1]
+
+    @property
+    def exact(self) -> dict[VersionKey, int]:
+        return self._built[2]
 
     def between(self, start: int, stop: int) -> int:
-        return self.prefix[stop] ^ self.prefix[start] if stop > start else 0
+        prefix = self._built[1]
+        return prefix[stop] ^ prefix[start] if stop > start else 0
 
     def compare(self, op: str, bound: VersionKey) -> int:
-        keys, size = self.keys, len(self.keys)
+        keys = self._built[0]
+        size = len(keys)
         if op == ">=":
             return self.between(bisect_left(keys, bound), size)
         if op == ">":
@@ -324,19 +368,25 @@ def parse_version(text: str) -> AnyVersion | None:
 
 
 @lru_cache(maxsize=65536)
-def parse_keyed(text: str) -> tuple[VersionKey, AnyVersion] | None:
-    """``(version_key(v), v)`` for ``v = parse_version(text)``, or None where that is None."""
+def read_order(text: str) -> tuple[VersionKey, bool] | None:
+    """``(version_key(v), is_plain(v))`` for ``v = parse_version(text)``, or None where that
+    is None: all a resolution needs to order a plugin's versions and index its releases.
+
+    A plain ``major.minor.patch`` gets its key from the release alone, without building
+    the version itself (a resolution reads it, through ``parse_version``, only for the few
+    versions a constraint cannot place by key).
+    """
     plain = _PLAIN_SEMVER.fullmatch(text) if isinstance(text, str) else None
-    if plain is not None:  # as parse_version, with the key of a final release built directly
-        release = (int(plain[1]), int(plain[2]), int(plain[3]))
-        return _final_release_key(release), SemVer(*release)
+    if plain is not None:
+        return _release3_key(int(plain[1]), int(plain[2]), int(plain[3])), True
     version = parse_version(text)
-    return None if version is None else (key(version), version)
+    return None if version is None else (key(version), is_plain(version))
 
 
 def clear_caches() -> None:
     """Forget every parsed version and constraint (benchmarks start each run cold)."""
-    for cached in (parse_version, parse_keyed, _parse_cached, key, _spec_version, _release_version):
+    caches = (parse_version, read_order, pinned_release_key, _parse_cached, key)
+    for cached in (*caches, _spec_version, _release_version):
         cached.cache_clear()
 
 

@@ -35,11 +35,19 @@ from marketplace_site.types import (
     canonical_name,
 )
 from resolver import explain, one_pass, pair_check
-from resolver.candidates import ALL, Candidate, Info, Package, Reason, Requirement
+from resolver.candidates import (
+    ALL,
+    Candidate,
+    Info,
+    Package,
+    Reason,
+    Requirement,
+    read_package,
+)
 from resolver.constraints import (
     Constraint,
+    is_plain,
     parse_constraint,
-    parse_keyed,
     parse_version,
     pinned_release_key,
 )
@@ -113,7 +121,12 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         self.domains: dict[str, int] = {}  # versions still possible, from the propagation
         root_version = parse_version(root.version) or _ZERO
         self.root_candidate = Candidate(
-            self.root_key, root.version, root_version, 0, order_key(root_version)
+            self.root_key,
+            root.version,
+            order_key(root_version),
+            0,
+            is_plain(root_version),
+            root_version,
         )
         self.packages[self.root_key] = Package(self.root_key, root.name, [self.root_candidate])
 
@@ -133,21 +146,7 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
             if not versions and name != key:
                 lookup = key  # a provider that only knows canonical names
                 versions = list(self.provider.versions(key))
-            parsed = sorted(
-                (
-                    (keyed[0], text, keyed[1])
-                    for text in versions
-                    if (keyed := parse_keyed(text)) is not None
-                ),
-                reverse=True,
-            )
-            candidates: list[Candidate] = []
-            for version_at, text, version in parsed:
-                # 1.0 and 1.0.0 are one version: keep one, deterministically.
-                if candidates and candidates[-1].order == version_at:
-                    continue
-                candidates.append(Candidate(key, text, version, len(candidates), version_at))
-            package = Package(key, name, candidates, lookup)
+            package = read_package(key, name, versions, lookup)
             self.packages[key] = package
         return package
 
@@ -156,6 +155,7 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         mask = requirement.mask
         if mask is not None:
             return mask
+        # Many versions declare the same (plugin, constraint): match it once per resolution.
         cache_key = (requirement.key, requirement.constraint)
         mask = self.masks.get(cache_key)
         if mask is None:
@@ -178,12 +178,6 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         requirement.mask = mask
         return mask
 
-    def canonical(self, name: str) -> str:
-        key = self.names.get(name)
-        if key is None:
-            key = self.names[name] = canonical_name(name)
-        return key
-
     def dependencies_of(self, candidate: Candidate) -> tuple[Requirement, ...]:
         if candidate.deps is None:
             if candidate is self.root_candidate:
@@ -192,12 +186,14 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
                 self.tick()
                 package = self.packages[candidate.key]
                 raw = self.provider.dependencies(package.lookup, candidate.version)
-            candidate.deps = tuple(
-                [
-                    Requirement(self.canonical(name), name, constraint)
-                    for name, constraint in raw.items()
-                ]
-            )
+            names = self.names
+            deps: list[Requirement] = []
+            for name, constraint in raw.items():
+                key = names.get(name)
+                if key is None:
+                    key = names[name] = canonical_name(name)
+                deps.append(Requirement(key, name, constraint))
+            candidate.deps = tuple(deps)
         return candidate.deps
 
     def dead(self, candidate: Candidate) -> Reason | None:
@@ -205,9 +201,12 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         if candidate._dead is not False:
             return candidate._dead  # type: ignore[return-value]
         reason: Reason | None = None
-        for requirement in self.dependencies_of(candidate):
+        deps = candidate.deps
+        for requirement in self.dependencies_of(candidate) if deps is None else deps:
+            mask = requirement.mask
             try:
-                mask = self.mask(requirement)
+                if mask is None:
+                    mask = self.mask(requirement)
             except InvalidConstraint:
                 reason = Reason("invalid", requirement)
                 break
