@@ -2,7 +2,7 @@
 
 Run on demand (pytest does not collect this directory):
 
-    .venv/bin/python tests/benchmarks/bench_resolver.py [--repeat N]
+    .venv/bin/python tests/benchmarks/bench_resolver.py [--repeat N] [--case TEXT]...
 
 Cases: generated registries (50 x 20, 200 x 30, 500 x 30 plugins x versions), a deep
 backtracking case (300 versions of the root's dependency, only the oldest fits), the
@@ -290,6 +290,13 @@ def lockfile_roots(name: str) -> tuple[list[float], int, int]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per case (fastest shown)")
+    parser.add_argument(
+        "--case",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="only the cases whose label contains TEXT (repeatable; skips the lockfiles)",
+    )
     args = parser.parse_args(argv)
     cases: list[tuple[str, Callable[[], tuple[PluginManifest, Registry]]]] = [
         ("generated 50 x 20", lambda: generated(50, 20, seed=1)),
@@ -300,6 +307,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("unsolvable trap 100 x 100", trap),
         ("shared clash 100 x 100", shared_clash),
     ]
+    if args.case:
+        cases = [case for case in cases if any(text in case[0] for text in args.case)]
     print(f"{'case':<28}{'ours ms':>10}{'baseline ms':>13}{'ratio':>8}  outcome (ours / baseline)")
     failures = []
     explanations = []
@@ -334,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 failures.append(f"{label}: not explained within 50 ms")
             explanations.append(f"{label}:\n  {ours_outcome.removeprefix('impossible: ')}")
     print()
-    for name in LOCKFILES:
+    for name in () if args.case else LOCKFILES:
         times, answered, explained = lockfile_roots(name)
         p50, p95 = times[len(times) // 2], times[int(len(times) * 0.95)]
         print(
