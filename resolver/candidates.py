@@ -81,7 +81,7 @@ class Candidate:
 class Package:
     """A plugin's published versions, highest first."""
 
-    __slots__ = ("all_mask", "candidates", "key", "lookup", "name", "plain", "special")
+    __slots__ = ("all_mask", "candidates", "key", "lookup", "masks", "name", "plain", "special")
 
     def __init__(
         self, key: str, name: str, candidates: list[Candidate], lookup: str | None = None
@@ -91,6 +91,7 @@ class Package:
         self.lookup = lookup or name  # the name the provider answers to
         self.candidates = candidates
         self.all_mask = (1 << len(candidates)) - 1
+        self.masks: dict[str, int] = {}  # constraint -> the versions it admits, as bits
         self.special = [c for c in candidates if not c.plain]  # pre-, post-, dev-, local
         special_bits = 0
         for candidate in self.special:

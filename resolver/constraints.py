@@ -57,8 +57,11 @@ def pinned_release_key(text: str) -> VersionKey | None:
     match = _PLAIN_PIN.fullmatch(text)
     if match is None:
         return None
-    if match[1] is not None:  # the usual three parts, without splitting and mapping
-        return _release3_key(int(match[1]), int(match[2]), int(match[3]))
+    if match[1] is not None:
+        # The usual three parts: X is read as the plugin's own versions are, through the
+        # one cache, so a pin of a version already read costs no second reading.
+        ordered = read_order(text[2:])
+        return None if ordered is None else ordered[0]  # digits and dots always read
     return _final_release_key(tuple(map(int, match[4].split("."))))
 
 
@@ -401,6 +404,8 @@ def parse_constraint(text: str, include_prerelease: bool = False) -> Constraint:
 
 @lru_cache(maxsize=8192)
 def _parse_cached(text: str, include_prerelease: bool) -> Constraint:
+    if text == "*":
+        return _ANY[include_prerelease]
     if len(text) > CONSTRAINT_MAX_LENGTH:
         raise InvalidConstraint(
             text[:50] + "…", f"A constraint may be at most {CONSTRAINT_MAX_LENGTH} characters."
@@ -421,6 +426,10 @@ def _parse_cached(text: str, include_prerelease: bool) -> Constraint:
         except npm.InvalidRange as error:
             problem = _npm_problem(stripped, str(error))
     raise InvalidConstraint(text, f"Cannot parse the constraint {text!r}: {problem}.")
+
+
+# The commonest constraint of all, parsed once at import (clear_caches keeps it).
+_ANY = {flag: NpmRange(npm.parse_range("*", flag), flag) for flag in (False, True)}
 
 
 def is_npm_range(text: str, include_prerelease: bool = False) -> bool:

@@ -115,7 +115,6 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         self.escalated = False  # the propagation has run
         self.root_key = canonical_name(root.name)
         self.packages: dict[str, Package] = {}
-        self.masks: dict[tuple[str, str], int] = {}
         self.names: dict[str, str] = {}
         self.clashes: list[list[Info]] = []
         self.domains: dict[str, int] = {}  # versions still possible, from the propagation
@@ -156,10 +155,10 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         if mask is not None:
             return mask
         # Many versions declare the same (plugin, constraint): match it once per resolution.
-        cache_key = (requirement.key, requirement.constraint)
-        mask = self.masks.get(cache_key)
+        text = requirement.constraint
+        package = self.packages.get(requirement.key)
+        mask = None if package is None else package.masks.get(text)
         if mask is None:
-            text = requirement.constraint
             pinned = pinned_release_key(text)
             if pinned is not None:
                 package = self.package(requirement.key, requirement.name)
@@ -174,7 +173,7 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
                     mask = _matching(constraint, package.candidates)
                 else:
                     mask = plain | _matching(constraint, package.special)
-            self.masks[cache_key] = mask
+            package.masks[text] = mask
         requirement.mask = mask
         return mask
 
