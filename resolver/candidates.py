@@ -97,7 +97,7 @@ class Package:
         for candidate in self.special:
             special_bits |= 1 << candidate.index
         # ``candidates`` are highest first, so the plain ones reversed are in order already;
-        # the index orders them only if a constraint needs more than ``*`` or a pin.
+        # the index itself is built only when a constraint other than ``*`` asks for it.
         self.plain = PlainIndex(
             ((c.order, 1 << c.index) for c in reversed(candidates) if c.plain),
             ascending=True,

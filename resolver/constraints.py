@@ -133,14 +133,6 @@ class PlainIndex:
         return keys, prefix, exact, prefix[-1]
 
     @property
-    def keys(self) -> list[VersionKey]:
-        return self._built[0]
-
-    @property
-    def prefix(self) -> list[int]:
-        return self._built[1]
-
-    @property
     def exact(self) -> dict[VersionKey, int]:
         return self._built[2]
 
