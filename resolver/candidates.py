@@ -8,7 +8,7 @@ from typing import NamedTuple, cast
 from resolvelib.structs import RequirementInformation
 
 from marketplace_site.types import AnyVersion, VersionKey
-from resolver.constraints import PlainIndex, parse_version, read_order
+from resolver.versions import PlainIndex, parse_version, read_order
 
 ALL = -1  # a mask with every bit set
 

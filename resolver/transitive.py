@@ -44,15 +44,10 @@ from resolver.candidates import (
     Requirement,
     read_package,
 )
-from resolver.constraints import (
-    Constraint,
-    is_plain,
-    parse_constraint,
-    parse_version,
-    pinned_release_key,
-)
-from resolver.constraints import key as order_key
+from resolver.constraints import Constraint, parse_constraint
 from resolver.propagation import Propagation
+from resolver.versions import is_plain, parse_version, pinned_release_key
+from resolver.versions import key as order_key
 
 _ZERO = SemVer(0, 0, 0)
 CLASH_MEMORY = 50  # rejected criteria kept for the explanation

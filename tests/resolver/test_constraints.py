@@ -12,14 +12,11 @@ from marketplace_site.types import InvalidConstraint, parse_any_version, version
 from resolver.constraints import (
     NpmRange,
     Pep440Constraint,
-    is_plain,
     max_satisfying,
     parse_constraint,
-    parse_version,
-    pinned_release_key,
-    read_order,
     satisfies,
 )
+from resolver.versions import is_plain, parse_version, pinned_release_key, read_order
 
 # The shared conformance folder beside the checkout is the source; tests/data holds a copy
 # (see tests/data/README.md) so a checkout on its own runs every case too.
