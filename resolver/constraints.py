@@ -3,13 +3,13 @@
 A constraint that parses as a PEP 440 ``SpecifierSet`` has PEP 440's meaning (``packaging``'s
 own matching); anything else is an npm range, read exactly as node-semver 7 reads it
 (``resolver.npm``). Versions follow the one model of CONTRACTS.md "Versions": SemVer strings
-are SemVer, the rest PEP 440, all ordered by ``marketplace_site.types.version_key``.
+are SemVer, the rest PEP 440, all ordered by ``marketplace_site.types.version_key`` and read
+for resolution by ``resolver.versions``.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -25,39 +25,12 @@ from marketplace_site.types import (
     InvalidConstraint,
     SemVer,
     VersionKey,
-    parse_any_version,
     parse_pep440,
-    version_key,
 )
-from resolver import npm
+from resolver import npm, versions
+from resolver.versions import PlainIndex, is_plain, key, parse_version, release3
 
 EXAMPLES = "^1.2.3, ~1.2, 1.x, 1.0.0 - 2.0.0, >=1.0.0 <2.0.0 || ^3.0.0, or PEP 440's >=1.2,<2"
-# A PEP 440 pin of a final release, written the usual way (no spaces, epoch, wildcard or
-# suffix): the one form a resolver meets by the hundred, and one with a single plain match.
-_PLAIN_SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
-_PLAIN_PIN = re.compile(r"==([0-9]+(?:\.[0-9]+)*)")
-
-
-@lru_cache(maxsize=65536)
-def key(version: AnyVersion) -> VersionKey:
-    """``version_key``, cached: resolution compares the same versions many times."""
-    return version_key(version)
-
-
-def pinned_release_key(text: str) -> VersionKey | None:
-    """For ``==X`` with X a plain release (``==1.0.0``, ``==2.1``), the key of X; else None.
-
-    Among plain releases such a pin matches exactly the versions with this key (PEP 440:
-    ``==1.0`` is ``1.0.0``; it admits no pre-, post- or dev-release of X). Only the local
-    versions of X (PEP 440 ``+local``, SemVer ``+build``) also match, and those are not plain:
-    callers match them through ``parse_constraint``. The text is not parsed as a specifier
-    set at all, which is where most of a resolution's time went on graphs full of pins.
-    """
-    if not isinstance(text, str) or len(text) > CONSTRAINT_MAX_LENGTH:
-        return None  # parse_constraint says what is wrong with it
-    match = _PLAIN_PIN.fullmatch(text)
-    return None if match is None else _final_release_key(tuple(map(int, match[1].split("."))))
-
 
 # PEP 440's exact pins: "==X" without a wildcard, and "===X" (arbitrary equality).
 _PEP440_EXACT = re.compile(r"===?\s*[^\s,;*|<>=!~^]+")
@@ -75,64 +48,6 @@ def pins_exactly(text: str) -> bool:
         return False
     text = text.strip(JS_WHITESPACE)
     return bool(_PEP440_EXACT.fullmatch(text) or _NPM_EXACT.fullmatch(text))
-
-
-def _final_release_key(release: tuple[int, ...]) -> VersionKey:
-    end = len(release)
-    while end > 1 and not release[end - 1]:
-        end -= 1  # as version_key: 1.0 and 1.0.0 are one version
-    return (_FINAL_EPOCH, release[:end], _FINAL_STAGE, _FINAL_LOCAL)
-
-
-# version_key of a final release without epoch is (0, release, stage, local), the stage and
-# local part the same for every one of them: taken from version_key itself, not restated.
-_FINAL_EPOCH, _, _FINAL_STAGE, _FINAL_LOCAL = version_key(SemVer(1, 0, 0))
-
-
-def release3(version: AnyVersion) -> tuple[int, ...]:
-    """major.minor.patch (a PEP 440 release padded or as long as it is)."""
-    release = version.release
-    return release if len(release) > 3 else (*release, 0, 0, 0)[:3]
-
-
-def is_plain(version: AnyVersion) -> bool:
-    """A final release: no pre-release, post, dev, local part or build metadata."""
-    if isinstance(version, SemVer):
-        return not version.pre and not version.build
-    return not (version.pre or version.post is not None or version.dev is not None or version.local)
-
-
-class PlainIndex:
-    """Plain releases in ascending order, each with a bit.
-
-    Matching a whole list of versions one ``contains`` call at a time dominates transitive
-    resolution; for plain releases every comparator is an interval, found by bisection.
-    """
-
-    def __init__(self, items: Iterable[tuple[VersionKey, int]], *, ascending: bool = False) -> None:
-        ordered = list(items) if ascending else sorted(items)
-        self.keys = [item_key for item_key, _ in ordered]
-        self.prefix = [0]  # prefix[i]: the bits of the first i versions
-        self.exact: dict[VersionKey, int] = {}  # a pin is one hash, not two bisections
-        for item_key, bit in ordered:
-            self.prefix.append(self.prefix[-1] | bit)
-            self.exact[item_key] = self.exact.get(item_key, 0) | bit
-        self.all = self.prefix[-1]
-
-    def between(self, start: int, stop: int) -> int:
-        return self.prefix[stop] ^ self.prefix[start] if stop > start else 0
-
-    def compare(self, op: str, bound: VersionKey) -> int:
-        keys, size = self.keys, len(self.keys)
-        if op == ">=":
-            return self.between(bisect_left(keys, bound), size)
-        if op == ">":
-            return self.between(bisect_right(keys, bound), size)
-        if op == "<=":
-            return self.between(0, bisect_right(keys, bound))
-        if op == "<":
-            return self.between(0, bisect_left(keys, bound))
-        return self.between(bisect_left(keys, bound), bisect_right(keys, bound))
 
 
 def _test(op: str, version: VersionKey, bound: VersionKey) -> bool:
@@ -330,34 +245,15 @@ def _as_pep440(text: str) -> SpecifierSet | None:
         return None
 
 
-@lru_cache(maxsize=65536)
-def parse_version(text: str) -> AnyVersion | None:
-    """The one reading of a version (SemVer, else PEP 440), or None where neither reads it."""
-    if not isinstance(text, str):
-        return None
-    plain = _PLAIN_SEMVER.fullmatch(text)
-    if plain is not None:
-        # Most versions are plain major.minor.patch: the SemVer parse_semver would give,
-        # without its full pattern (pre-release, build, "v", spaces).
-        return SemVer(int(plain[1]), int(plain[2]), int(plain[3]))
-    return parse_any_version(text)
-
-
-@lru_cache(maxsize=65536)
-def parse_keyed(text: str) -> tuple[VersionKey, AnyVersion] | None:
-    """``(version_key(v), v)`` for ``v = parse_version(text)``, or None where that is None."""
-    plain = _PLAIN_SEMVER.fullmatch(text) if isinstance(text, str) else None
-    if plain is not None:  # as parse_version, with the key of a final release built directly
-        release = (int(plain[1]), int(plain[2]), int(plain[3]))
-        return _final_release_key(release), SemVer(*release)
-    version = parse_version(text)
-    return None if version is None else (key(version), version)
-
-
 def clear_caches() -> None:
     """Forget every parsed version and constraint (benchmarks start each run cold)."""
-    for cached in (parse_version, parse_keyed, _parse_cached, key, _spec_version, _release_version):
-        cached.cache_clear()
+    versions.parse_version.cache_clear()
+    versions.read_order.cache_clear()
+    versions.pinned_release_key.cache_clear()
+    versions.key.cache_clear()
+    _parse_cached.cache_clear()
+    _spec_version.cache_clear()
+    _release_version.cache_clear()
 
 
 def parse_constraint(text: str, include_prerelease: bool = False) -> Constraint:
@@ -371,6 +267,8 @@ def parse_constraint(text: str, include_prerelease: bool = False) -> Constraint:
 
 @lru_cache(maxsize=8192)
 def _parse_cached(text: str, include_prerelease: bool) -> Constraint:
+    if text == "*":
+        return _ANY[include_prerelease]
     if len(text) > CONSTRAINT_MAX_LENGTH:
         raise InvalidConstraint(
             text[:50] + "…", f"A constraint may be at most {CONSTRAINT_MAX_LENGTH} characters."
@@ -391,6 +289,10 @@ def _parse_cached(text: str, include_prerelease: bool) -> Constraint:
         except npm.InvalidRange as error:
             problem = _npm_problem(stripped, str(error))
     raise InvalidConstraint(text, f"Cannot parse the constraint {text!r}: {problem}.")
+
+
+# The commonest constraint of all, parsed once at import (clear_caches keeps it).
+_ANY = {flag: NpmRange(npm.parse_range("*", flag), flag) for flag in (False, True)}
 
 
 def is_npm_range(text: str, include_prerelease: bool = False) -> bool:

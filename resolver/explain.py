@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from resolver.candidates import ALL, Candidate, Info, Package, Reason, Requirement
-from resolver.constraints import key as order_key
+from resolver.versions import key as order_key
 
 if TYPE_CHECKING:
     from resolver.transitive import Session

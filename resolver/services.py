@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from marketplace_site.types import DependencyProvider, PluginManifest, canonical_name
 from resolver import constraints, transitive
+from resolver.versions import key as version_order
+from resolver.versions import parse_version
 
 DEFAULT_MAX_ROUNDS = 20_000
 DEFAULT_TIMEOUT_MS = 2_000
@@ -129,12 +131,12 @@ def range_report(
     """Match ``versions`` (shown newest first) against ``constraint``."""
     parsed = constraints.parse_constraint(constraint, include_prerelease)
     winner = constraints.max_satisfying(versions, constraint, include_prerelease)
-    keyed = [(constraints.parse_version(text), text) for text in versions]
+    keyed = [(parse_version(text), text) for text in versions]
     ordered = sorted(
         keyed,
         key=lambda item: (
             item[0] is not None,
-            constraints.key(item[0]) if item[0] is not None else (),
+            version_order(item[0]) if item[0] is not None else (),
             item[1],
         ),
         reverse=True,

@@ -2,6 +2,7 @@
 
 resolvelib (pip's backtracking resolver) does the search. Around it:
 
+* ``resolver.one_pass``: newest versions breadth-first, the answer for most real graphs;
 * this module's ``Session`` keeps each plugin's versions once, highest first, and answers
   every "which versions fit these constraints" question with a bit mask per (plugin,
   constraint); a one-step look-ahead never offers a version whose own dependency cannot be
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import time
-from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -34,25 +34,26 @@ from marketplace_site.types import (
     SemVer,
     canonical_name,
 )
-from resolver import explain, pair_check
-from resolver.candidates import ALL, Candidate, Info, Package, Reason, Requirement
-from resolver.constraints import (
-    Constraint,
-    parse_constraint,
-    parse_keyed,
-    parse_version,
-    pinned_release_key,
-    pins_exactly,
+from resolver import explain, one_pass, pair_check
+from resolver.candidates import (
+    ALL,
+    Candidate,
+    Info,
+    Package,
+    Reason,
+    Requirement,
+    read_package,
 )
-from resolver.constraints import key as order_key
+from resolver.constraints import Constraint, parse_constraint, pins_exactly
 from resolver.propagation import Propagation
+from resolver.versions import is_plain, parse_version, pinned_release_key, read_order
+from resolver.versions import key as order_key
 
 _ZERO = SemVer(0, 0, 0)
 CLASH_MEMORY = 50  # rejected criteria kept for the explanation
 # resolvelib alone answers most problems with few backtracks; past this many (or on
 # failure) the propagation runs, and the search goes on within the domains it leaves.
 FIRST_ATTEMPT_CONFLICTS = 8
-GREEDY_MOVES = 3  # times the one-pass answer may move a plugin down before leaving it
 
 
 class _Escalate(Exception):
@@ -109,13 +110,17 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         self.escalated = False  # the propagation has run
         self.root_key = canonical_name(root.name)
         self.packages: dict[str, Package] = {}
-        self.masks: dict[tuple[str, str], int] = {}
         self.names: dict[str, str] = {}
         self.clashes: list[list[Info]] = []
         self.domains: dict[str, int] = {}  # versions still possible, from the propagation
         root_version = parse_version(root.version) or _ZERO
         self.root_candidate = Candidate(
-            self.root_key, root.version, root_version, 0, order_key(root_version)
+            self.root_key,
+            root.version,
+            order_key(root_version),
+            0,
+            is_plain(root_version),
+            root_version,
         )
         self.packages[self.root_key] = Package(self.root_key, root.name, [self.root_candidate])
 
@@ -135,21 +140,7 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
             if not versions and name != key:
                 lookup = key  # a provider that only knows canonical names
                 versions = list(self.provider.versions(key))
-            parsed = sorted(
-                (
-                    (keyed[0], text, keyed[1])
-                    for text in versions
-                    if (keyed := parse_keyed(text)) is not None
-                ),
-                reverse=True,
-            )
-            candidates: list[Candidate] = []
-            for version_at, text, version in parsed:
-                # 1.0 and 1.0.0 are one version: keep one, deterministically.
-                if candidates and candidates[-1].order == version_at:
-                    continue
-                candidates.append(Candidate(key, text, version, len(candidates), version_at))
-            package = Package(key, name, candidates, lookup)
+            package = read_package(key, name, versions, lookup)
             package.yanked = self._yanked_mask(package)
             self.packages[key] = package
         return package
@@ -160,7 +151,7 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         yanked_of = getattr(self.provider, "yanked", None)
         if yanked_of is None or not package.candidates:
             return 0
-        keys = {keyed[0] for text in yanked_of(package.lookup) if (keyed := parse_keyed(text))}
+        keys = {keyed[0] for text in yanked_of(package.lookup) if (keyed := read_order(text))}
         mask = 0
         for candidate in package.candidates:
             if candidate.order in keys:
@@ -172,10 +163,11 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         mask = requirement.mask
         if mask is not None:
             return mask
-        cache_key = (requirement.key, requirement.constraint)
-        mask = self.masks.get(cache_key)
+        # Many versions declare the same (plugin, constraint): match it once per resolution.
+        text = requirement.constraint
+        package = self.packages.get(requirement.key)
+        mask = None if package is None else package.masks.get(text)
         if mask is None:
-            text = requirement.constraint
             pinned = pinned_release_key(text)
             if pinned is not None:
                 package = self.package(requirement.key, requirement.name)
@@ -192,15 +184,9 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
                     mask = plain | _matching(constraint, package.special)
             if package.yanked and not pins_exactly(text):
                 mask &= ~package.yanked  # PEP 592: only an exact pin chooses a yanked version
-            self.masks[cache_key] = mask
+            package.masks[text] = mask
         requirement.mask = mask
         return mask
-
-    def canonical(self, name: str) -> str:
-        key = self.names.get(name)
-        if key is None:
-            key = self.names[name] = canonical_name(name)
-        return key
 
     def dependencies_of(self, candidate: Candidate) -> tuple[Requirement, ...]:
         if candidate.deps is None:
@@ -210,12 +196,14 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
                 self.tick()
                 package = self.packages[candidate.key]
                 raw = self.provider.dependencies(package.lookup, candidate.version)
-            candidate.deps = tuple(
-                [
-                    Requirement(self.canonical(name), name, constraint)
-                    for name, constraint in raw.items()
-                ]
-            )
+            names = self.names
+            deps: list[Requirement] = []
+            for name, constraint in raw.items():
+                key = names.get(name)
+                if key is None:
+                    key = names[name] = canonical_name(name)
+                deps.append(Requirement(key, name, constraint))
+            candidate.deps = tuple(deps)
         return candidate.deps
 
     def dead(self, candidate: Candidate) -> Reason | None:
@@ -223,9 +211,12 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         if candidate._dead is not False:
             return candidate._dead  # type: ignore[return-value]
         reason: Reason | None = None
-        for requirement in self.dependencies_of(candidate):
+        deps = candidate.deps
+        for requirement in self.dependencies_of(candidate) if deps is None else deps:
+            mask = requirement.mask
             try:
-                mask = self.mask(requirement)
+                if mask is None:
+                    mask = self.mask(requirement)
             except InvalidConstraint:
                 reason = Reason("invalid", requirement)
                 break
@@ -340,7 +331,7 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         try:
             if self.dead(self.root_candidate) is not None:
                 raise ResolutionError(explain.explain_dead(self, self.packages[self.root_key], 1))
-            quick = self.greedy()
+            quick = one_pass.one_pass(self)
             if quick is not None:
                 return self.answer(quick)
             pair_check.check_pairs(self)
@@ -350,61 +341,6 @@ class Session(AbstractProvider[Requirement, Candidate, str]):
         except (_TooDeep, BudgetExceeded):
             raise ResolutionError(explain.too_complex(self)) from None
         return self.answer(result.mapping)
-
-    def greedy(self) -> dict[str, Candidate] | None:
-        """One pass, newest first, breadth-first from the root: the answer when it works
-        (most real graphs), else None and the search decides.
-
-        Each plugin takes the highest version every requirement seen so far allows. A later
-        requirement that rejects a choice moves that plugin down to the highest version all
-        its requirements allow (a few times at most); the requirements the earlier choice
-        made stay in force, which can only narrow the others. A final check of every edge
-        keeps the answer one the search would accept.
-        """
-        chosen: dict[str, Candidate] = {self.root_key: self.root_candidate}
-        allowed: dict[str, int] = {self.root_key: 1}
-        moves: dict[str, int] = {}
-        queue: deque[str] = deque()
-        parents = deque([self.root_candidate])
-        while parents:
-            parent = parents.popleft()
-            for requirement in self.dependencies_of(parent):
-                try:
-                    mask = self.mask(requirement)
-                except InvalidConstraint:
-                    return None
-                key = requirement.key
-                if key not in allowed:
-                    queue.append(key)
-                narrowed = allowed.get(key, ALL) & mask
-                if not narrowed:
-                    return None
-                allowed[key] = narrowed
-                current = chosen.get(key)
-                if current is not None and not narrowed >> current.index & 1:
-                    moves[key] = moves.get(key, 0) + 1
-                    if key == self.root_key or moves[key] > GREEDY_MOVES:
-                        return None
-                    queue.append(key)
-                    del chosen[key]
-            while queue and not parents:
-                key = queue.popleft()
-                if key in chosen:
-                    continue
-                candidate = next(self.alive(self.packages[key], allowed[key]), None)
-                if candidate is None:
-                    return None
-                chosen[key] = candidate
-                parents.append(candidate)
-        return chosen if self._meets_every_edge(chosen) else None
-
-    def _meets_every_edge(self, chosen: Mapping[str, Candidate]) -> bool:
-        for candidate in chosen.values():
-            for requirement in self.dependencies_of(candidate):
-                picked = chosen.get(requirement.key)
-                if picked is None or not self.mask(requirement) >> picked.index & 1:
-                    return False
-        return True
 
     def search(self) -> Result[Requirement, Candidate, str]:
         """resolvelib, first alone for a few rounds (most problems need no more), then, if it

@@ -12,14 +12,11 @@ from marketplace_site.types import InvalidConstraint, parse_any_version, version
 from resolver.constraints import (
     NpmRange,
     Pep440Constraint,
-    is_plain,
     max_satisfying,
     parse_constraint,
-    parse_keyed,
-    parse_version,
-    pinned_release_key,
     satisfies,
 )
+from resolver.versions import is_plain, parse_version, pinned_release_key, read_order
 
 # The shared conformance folder beside the checkout is the source; tests/data holds a copy
 # (see tests/data/README.md) so a checkout on its own runs every case too.
@@ -382,7 +379,8 @@ def test_only_a_plain_pin_takes_the_fast_path(text: str) -> None:
 @given(any_versions | versions() | st.sampled_from(["v1.2.3", " 1.2.3 ", "01.2.3", "1.2", "x"]))
 def test_the_fast_version_reading_is_the_one_reading(text: str) -> None:
     """Plain major.minor.patch skips the full SemVer pattern; the answer and its key are the
-    same as ``parse_any_version`` and ``version_key`` give."""
+    same as ``parse_any_version`` and ``version_key`` give, and so is its plainness."""
     expected = parse_any_version(text)
     assert parse_version(text) == expected
-    assert parse_keyed(text) == (None if expected is None else (version_key(expected), expected))
+    ordered = None if expected is None else (version_key(expected), is_plain(expected))
+    assert read_order(text) == ordered
