@@ -199,7 +199,7 @@ def name_release(*, name: str, acting_user: Any, reason: str = "") -> NameReleas
         raise Forbidden("Only an administrator can release a plugin name.")
     with transaction.atomic():
         plugin = (
-            Plugin.objects.select_for_update()
+            Plugin.objects.select_for_update(of=("self",))
             .select_related("owner")
             .filter(canonical_name=canonical_name(name))
             .first()

@@ -1,5 +1,8 @@
 """Names (issue 17): look-alike forms, reserved names, the moderators' queue, released names.
 
+The ``moderators`` group (reviews 0002) is given the queue: ``moderate_names`` and
+``view_heldversion``. Releasing a name stays with administrators (``release_name``).
+
 The look-alike form of every existing plugin is filled in with a frozen copy of
 ``registry.names.lookalike`` as of this migration, so later changes to it do not change what
 this migration does.
@@ -9,6 +12,7 @@ import re
 
 import django.db.models.deletion
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
@@ -18,7 +22,7 @@ def _lookalike(name: str) -> str:
     text = re.sub(r"[-_.]+", "", name.strip().lower())
     for sequence, replacement in (("rn", "m"), ("vv", "w")):
         text = text.replace(sequence, replacement)
-    return text.translate(str.maketrans({"0": "o", "1": "i", "l": "i", "5": "s"}))
+    return text.translate(str.maketrans("01l5", "oiis"))
 
 
 def fill_lookalikes(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
@@ -29,10 +33,31 @@ def fill_lookalikes(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) ->
     plugin_model.objects.bulk_update(rows, ["lookalike"], batch_size=500)
 
 
+MODERATOR_CODENAMES = ("moderate_names", "view_heldversion")
+
+
+def grant_moderators(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    # Permissions are normally created after all migrations (post_migrate): make these now.
+    app_config = apps.get_app_config("registry")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    group, _ = group_model.objects.get_or_create(name="moderators")
+    group.permissions.add(
+        *permission_model.objects.filter(
+            content_type__app_label="registry", codename__in=MODERATOR_CODENAMES
+        )
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("registry", "0004_semver_precedence"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
@@ -143,4 +168,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(fill_lookalikes, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(grant_moderators, migrations.RunPython.noop),
     ]

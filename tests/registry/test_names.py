@@ -136,6 +136,7 @@ def test_who_may_release_a_name_and_moderate_held_names() -> None:
     assert not can_release_name(make_moderator())
     assert not can_release_name(owner)
     assert not can_release_name(None)
+    assert can_moderate_names(make_moderator("names-moderator"))  # the group, by 0005
     assert can_moderate_names(make_superuser("root2"))
     assert can_moderate_names(staff_with("moderate_names"))
     assert not can_moderate_names(owner)
