@@ -250,3 +250,38 @@ def test_a_name_someone_else_owns_is_refused_before_a_plan(marketplace: Marketpl
             InstallSource(manifest=make_manifest("owned", "2.0.0")),
             acting_user=make_user(),
         )
+
+
+def test_code_too_deep_for_the_compiler_is_refused_in_words() -> None:
+    from marketplace_site.actions.manifests import entry_point_error
+
+    problem = entry_point_error("x = " + " + ".join(["1"] * 100_000))
+    assert problem is not None and problem.startswith("The entry_point does not compile")
+
+
+def test_what_is_not_a_manifest_is_refused(marketplace: Marketplace) -> None:
+    for door in (marketplace.validate, marketplace.publish):
+        with pytest.raises(InvalidManifest) as caught:
+            door(42)  # type: ignore[arg-type]
+        assert caught.value.errors == {"__all__": "Expected a manifest object."}
+    with pytest.raises(InvalidManifest) as caught:
+        marketplace.validate({"name": "x", "version": "1.0.0"})
+    assert set(caught.value.errors) == {"entry_point"}
+
+
+def test_a_name_near_a_popular_one_without_an_account_is_refused(marketplace: Marketplace) -> None:
+    marketplace.publish(make_manifest("csv-tools"), owner=make_user())
+    reviewed("csv-tools")
+    with pytest.raises(NameTooSimilar) as caught:
+        marketplace.publish(make_manifest("csv-tool"))  # nobody to tell of a decision
+    assert caught.value.existing == "csv-tools"
+    assert not HeldVersion.objects.exists()
+
+
+def test_a_visitor_cannot_publish_and_a_missing_name_has_no_lookalike(
+    marketplace: Marketplace,
+) -> None:
+    with pytest.raises(NotPluginOwner):
+        plugin_actions.publish(marketplace, make_manifest("mine"), acting_user=None)
+    assert plugin_actions.name_errors(3, make_user()) == {}
+    assert marketplace.registry.get("mine") is None
