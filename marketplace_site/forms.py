@@ -14,6 +14,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
+from marketplace_site.actions.manifests import manifest_errors
 from marketplace_site.inputs import CONTEXT_MAX_CHARS, JsonInputError, read_json, read_json_object
 from marketplace_site.models import TOKEN_NAME_MAX_LENGTH
 from marketplace_site.types import PluginManifest, storable_text, validate_manifest_data
@@ -45,8 +46,17 @@ class JsonObjectField(forms.CharField):
             raise ValidationError(error.message, code=_form_code(error)) from error
 
 
-def parse_manifest_text(text: str) -> tuple[PluginManifest | None, dict[str, tuple[str, str]]]:
-    """A manifest from JSON text, or the errors: manifest field -> (message, code)."""
+def manifest_error_code(key: str, message: str) -> str:
+    """The form's code for a manifest error: ``required``, or ``invalid_<field>`` (a
+    dependency's ``dependencies.<name>`` key gives ``invalid_dependencies``)."""
+    if "required" in message:
+        return "required"
+    return f"invalid_{key.split('.', 1)[0]}"
+
+
+def read_manifest_text(text: str) -> tuple[object, dict[str, tuple[str, str]]]:
+    """The parsed JSON (None when it cannot be read), and every problem with it as a
+    manifest: field -> (message, code), as ``actions.manifests.manifest_errors`` finds them."""
     try:
         data = read_json(text, what="manifest")
     except JsonInputError as error:
@@ -54,12 +64,17 @@ def parse_manifest_text(text: str) -> tuple[PluginManifest | None, dict[str, tup
         if field.isidentifier():  # a problem inside one field of the manifest
             return None, {field: (error.message, f"invalid_{field}")}
         return None, {"__all__": (error.message, _form_code(error))}
-    errors = validate_manifest_data(data)
+    errors = manifest_errors(data)
+    return data, {
+        field: (message, manifest_error_code(field, message)) for field, message in errors.items()
+    }
+
+
+def parse_manifest_text(text: str) -> tuple[PluginManifest | None, dict[str, tuple[str, str]]]:
+    """A manifest from JSON text, or the errors: manifest field -> (message, code)."""
+    data, errors = read_manifest_text(text)
     if errors:
-        return None, {
-            field: (message, "required" if "required" in message else f"invalid_{field}")
-            for field, message in errors.items()
-        }
+        return None, errors
     return PluginManifest.from_dict(data), {}
 
 
@@ -112,8 +127,12 @@ class ManifestForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.manifest: PluginManifest | None = None
+        # The manifest as parsed, valid or not (the view checks its name against others').
+        self.manifest_data: object = None
         # Problems with the manifest's own fields, shown one per line next to the manifest.
         self.manifest_errors: dict[str, tuple[str, str]] = {}
+        # Dependencies not published yet: shown with the result, they do not stop a publish.
+        self.manifest_warnings: dict[str, str] = {}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -144,12 +163,14 @@ class ManifestForm(forms.Form):
                     "Upload a manifest file or paste its JSON.", code="required"
                 )}
             )  # fmt: skip
-        manifest, errors = parse_manifest_text(text)
+        data, errors = read_manifest_text(text)
+        self.manifest_data = data
         self.manifest_errors = errors
         for key, (message, code) in errors.items():
             label = "" if key == "__all__" else f"{key}: "
             self.add_error(field, ValidationError(f"{label}{message}", code=code))
-        self.manifest = self._with_markdown(manifest, cleaned)
+        parsed = None if errors else PluginManifest.from_dict(data)
+        self.manifest = self._with_markdown(parsed, cleaned)
         return cleaned
 
     def _with_markdown(
@@ -169,8 +190,10 @@ class ManifestForm(forms.Form):
         return None if errors else PluginManifest.from_dict(data)
 
     def add_manifest_error(self, key: str, message: str, code: str) -> None:
-        """Attach an error found after validation (a duplicate, a bad constraint)."""
+        """Attach an error found after validation (a duplicate, a name someone else has)."""
         field = "manifest_file" if self.cleaned_data.get("manifest_file") else "manifest_text"
+        if self.manifest_errors.get(key, ("", ""))[0] == message:
+            return  # already reported by the form itself
         self.manifest_errors[key] = (message, code)
         self.add_error(field, ValidationError(f"{key}: {message}", code=code))
 

@@ -14,10 +14,13 @@ class PluginVersionInline(admin.TabularInline[PluginVersion, Plugin]):
 
 @admin.register(Plugin)
 class PluginAdmin(admin.ModelAdmin[Plugin]):
-    list_display = ("display_name", "canonical_name", "owner", "latest", "updated_at")
-    search_fields = ("canonical_name", "display_name", "owner__username")
-    list_filter = ("updated_at",)
-    readonly_fields = ("canonical_name", "latest", "created_at", "updated_at")
+    list_display = ("display_name", "canonical_name", "owner", "latest", "updated_at",
+                    "removed_at")  # fmt: skip
+    search_fields = ("canonical_name", "display_name", "lookalike", "owner__username")
+    # "Removed" lists the reserved names; Names > Name releases > Add releases one.
+    list_filter = ("updated_at", ("removed_at", admin.EmptyFieldListFilter))
+    readonly_fields = ("canonical_name", "lookalike", "latest", "created_at", "updated_at",
+                       "removed_at")  # fmt: skip
     inlines = [PluginVersionInline]
 
 

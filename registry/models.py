@@ -25,6 +25,10 @@ class PluginQuerySet(models.QuerySet["Plugin"]):
     def with_latest(self) -> "PluginQuerySet":
         return self.filter(latest__isnull=False).select_related("latest", "owner")
 
+    def reserved(self) -> "PluginQuerySet":
+        """Names whose owner removed every version: kept for that owner, not listed."""
+        return self.filter(latest__isnull=True)
+
     def for_listing(self) -> "PluginQuerySet":
         """Plugins with only what a result card shows: no code, no dependencies, no account."""
         return self.with_latest().only(*LISTING_FIELDS)
@@ -39,6 +43,13 @@ class PluginQuerySet(models.QuerySet["Plugin"]):
 class Plugin(models.Model):
     canonical_name = models.CharField(max_length=100, unique=True)
     display_name = models.CharField(max_length=100, help_text="The name as first published.")
+    lookalike = models.CharField(
+        max_length=100,
+        db_index=True,
+        default="",
+        help_text="The name as it looks: case, '-_.' and confusable characters folded "
+        "(registry.names.lookalike).",
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -56,11 +67,17 @@ class Plugin(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    removed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its owner removed the last version; the name stays reserved for them.",
+    )
 
     objects = PluginQuerySet.as_manager()
 
     class Meta:
         ordering = ["canonical_name"]
+        permissions = [("release_name", "Can release a reserved plugin name")]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(canonical_name=""), name="plugin_name_not_empty"
@@ -157,3 +174,63 @@ class PluginVersion(models.Model):
             "readme": manifest.readme,
             "changelog": manifest.changelog,
         }
+
+
+class HeldVersionQuerySet(models.QuerySet["HeldVersion"]):
+    def pending(self) -> "HeldVersionQuerySet":
+        return self.filter(decision=HeldVersion.Decision.PENDING)
+
+
+class HeldVersion(models.Model):
+    """A publish under a new name one edit away from a popular plugin's name: it waits here,
+    unpublished, until a moderator approves it (then it is published) or rejects it."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "Waiting for a moderator"
+        APPROVED = "approved", "Approved and published"
+        REJECTED = "rejected", "Rejected"
+
+    canonical_name = models.CharField(max_length=100, db_index=True)
+    version = models.CharField(max_length=100)
+    manifest = models.JSONField(help_text="The manifest as submitted (PluginManifest.to_dict).")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="held_versions"
+    )
+    similar_to = models.CharField(
+        max_length=100, help_text="The popular plugin whose name this one is one edit from."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decision = models.CharField(
+        max_length=10, choices=Decision.choices, default=Decision.PENDING, db_index=True
+    )
+    decided_by = models.CharField(max_length=150, blank=True, default="")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True, default="", help_text="Why it was rejected.")
+
+    objects = HeldVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+        permissions = [("moderate_names", "Can approve or reject names held for review")]
+
+    def __str__(self) -> str:
+        return f"{self.manifest.get('name', self.canonical_name)} {self.version}"
+
+
+class NameRelease(models.Model):
+    """The audit entry of a reserved name an administrator released for anyone to take."""
+
+    canonical_name = models.CharField(max_length=100, db_index=True)
+    display_name = models.CharField(max_length=100)
+    previous_owner = models.CharField(max_length=150, blank=True, default="")
+    released_by = models.CharField(max_length=150)
+    released_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    reviews_deleted = models.PositiveIntegerField(default=0)
+    reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-released_at"]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} released by {self.released_by}"

@@ -19,6 +19,7 @@ from marketplace_site.types import (
 )
 from registry import search as search_index
 from registry.models import YANK_REASON_MAX_LENGTH, Plugin, PluginVersion
+from registry.names import lookalike
 from registry.versioning import parse_version, precedence_key
 
 
@@ -87,7 +88,7 @@ def _latest_of(plugin: Plugin) -> PluginVersion | None:
 def _refresh_latest(plugin: Plugin) -> PluginVersion | None:
     latest = _latest_of(plugin)
     plugin.latest = latest
-    plugin.save(update_fields=["latest", "updated_at"])
+    plugin.save(update_fields=["latest", "updated_at", "removed_at"])
     if latest is not None:
         latest.plugin = plugin
     search_index.index_plugin(plugin.pk, latest)
@@ -110,7 +111,11 @@ class RegistryService:
             with transaction.atomic():
                 plugin, created = Plugin.objects.select_for_update().get_or_create(
                     canonical_name=name,
-                    defaults={"display_name": manifest.name.strip(), "owner": owner_obj},
+                    defaults={
+                        "display_name": manifest.name.strip(),
+                        "owner": owner_obj,
+                        "lookalike": lookalike(manifest.name),
+                    },
                 )
                 if (
                     not created
@@ -129,6 +134,7 @@ class RegistryService:
                     **PluginVersion.fields_from_manifest(manifest),
                 )
                 plugin.updated_at = timezone.now()
+                plugin.removed_at = None  # its owner publishing again revives a reserved name
                 _refresh_latest(plugin)
         except IntegrityError as error:
             # A concurrent publish of the same name and version won the race.
@@ -152,6 +158,15 @@ class RegistryService:
 
     def get_plugin(self, name: str) -> Plugin | None:
         return Plugin.objects.with_latest().filter(canonical_name=canonical_name(name)).first()
+
+    def get_reserved(self, name: str) -> Plugin | None:
+        """The plugin ``name`` whose owner removed every version, or None."""
+        return (
+            Plugin.objects.reserved()
+            .select_related("owner")
+            .filter(canonical_name=canonical_name(name))
+            .first()
+        )
 
     def versions(self, name: str) -> list[str]:
         return list(
@@ -228,10 +243,10 @@ class RegistryService:
             if not deleted:
                 return False
             if not PluginVersion.objects.filter(plugin=plugin).exists():
-                search_index.index_plugin(plugin.pk, None)
-                plugin.delete()
-            else:
-                _refresh_latest(plugin)
+                # The name stays reserved for its owner, with its reviews: nobody else can
+                # publish under it (PyPI's "revival hijack"); an administrator may release it.
+                plugin.removed_at = timezone.now()
+            _refresh_latest(plugin)
         return True
 
     def recent_releases(self, *, name: str | None = None, limit: int = 50) -> list[PluginVersion]:
@@ -302,4 +317,5 @@ class RegistryService:
     def names(self, names: Sequence[str]) -> dict[str, Plugin]:
         """The plugins among ``names`` that exist, by canonical name."""
         canonical = {canonical_name(n) for n in names}
-        return {p.canonical_name: p for p in Plugin.objects.filter(canonical_name__in=canonical)}
+        published = Plugin.objects.with_latest().filter(canonical_name__in=canonical)
+        return {p.canonical_name: p for p in published}

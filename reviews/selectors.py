@@ -112,3 +112,17 @@ def moderation_queue() -> ReviewQuerySet:
         .select_related("user")
         .order_by(F("open_report_count").desc(), "-created_at", "-pk")
     )
+
+
+def most_reviewed(*, limit: int, minimum: int = 1) -> list[tuple[str, int]]:
+    """Canonical plugin names with at least ``minimum`` visible reviews, most first (ties by
+    name), at most ``limit`` of them: the reviews' side of "popular" for name checks."""
+    rows = (
+        Review.objects.visible()
+        .values("plugin_name")
+        .annotate(total=Count("id"))
+        .filter(total__gte=minimum)
+        .order_by("-total", "plugin_name")
+        .values_list("plugin_name", "total")
+    )
+    return list(rows[:limit])

@@ -458,3 +458,13 @@ class ReviewService:
         if plugin_name is not None:
             reviews = reviews.for_plugin(plugin_name)
         return [to_value(r) for r in reviews.select_related("user").newest_first()]
+
+
+def reviews_delete_for_name(*, plugin_name: str) -> int:
+    """Delete every review of a plugin name (with replies, votes and reports): what releasing
+    a reserved name does, so that reviews never pass to the name's next owner. Returns how
+    many reviews there were; the caller checks who may release the name."""
+    reviews = Review.objects.for_plugin(plugin_name)
+    count = reviews.count()
+    reviews.delete()
+    return count

@@ -13,7 +13,7 @@ from marketplace_site.types import (
     PluginManifest,
     PluginNotFound,
 )
-from registry.services import NotPluginOwner, can_publish, may_use_name
+from registry.services import NotPluginOwner, can_publish
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,11 @@ def _manifest_of(
     marketplace: Marketplace, source: InstallSource, *, acting_user: Any, dry_run: bool
 ) -> PluginManifest:
     if source.manifest is not None:
-        manifest = marketplace.validate(source.manifest)
         # A plan stores nothing, so a visitor may plan a new name; nobody may plan or
-        # install a new version under a name that belongs to someone else.
-        allowed = may_use_name if dry_run else can_publish
-        if not allowed(acting_user, manifest.name):
+        # install a new version under a name that belongs to someone else, or looks like it.
+        # A name held for review is held by the install itself, not by its plan.
+        manifest = marketplace.admit(source.manifest, owner=acting_user, hold_near_popular=False)
+        if not dry_run and not can_publish(acting_user, manifest.name):
             raise NotPluginOwner(manifest.name)
         if marketplace.registry.get(manifest.name, manifest.version) is not None:
             raise DuplicateVersion(manifest.name, manifest.version)

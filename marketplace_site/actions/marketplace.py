@@ -15,15 +15,15 @@ from django.db import transaction
 
 from depgraph import services as depgraph_services
 from depgraph.services import DependencyGraphService
-from marketplace_site.actions import installations
+from marketplace_site.actions import installations, names
 from marketplace_site.actions.installations import plugin_module
+from marketplace_site.actions.manifests import as_data, check_manifest, manifest_errors
 from marketplace_site.providers import RegistryProvider
 from marketplace_site.types import (
     CircularDependencyError,
     DependencyNode,
     Installation,
     InstallResult,
-    InvalidConstraint,
     InvalidManifest,
     PluginManifest,
     PluginNotFound,
@@ -31,6 +31,7 @@ from marketplace_site.types import (
     SandboxResult,
     module_name,
 )
+from registry.names import NameTooSimilar
 from registry.services import RegistryService
 from resolver.services import ResolverService
 from reviews.services import ReviewService
@@ -94,34 +95,54 @@ class Marketplace:
         return RegistryProvider(self.registry, self.resolver, chosen=chosen, pending=pending)
 
     def validate(self, manifest: PluginManifest | Mapping[str, Any]) -> PluginManifest:
-        """A checked manifest: its fields and every dependency constraint parse."""
-        if isinstance(manifest, Mapping):
-            manifest = PluginManifest.from_dict(manifest)
-        elif not isinstance(manifest, PluginManifest):
+        """A checked manifest, or ``InvalidManifest`` with every problem at once: its
+        fields, each dependency's constraint, a dependency on itself, and whether the entry
+        point compiles (``actions.manifests``)."""
+        return check_manifest(manifest, self.resolver)
+
+    def admit(
+        self,
+        manifest: PluginManifest | Mapping[str, Any],
+        *,
+        owner: Any = None,
+        hold_near_popular: bool = True,
+    ) -> PluginManifest:
+        """What every publish passes first, whichever door it comes through.
+
+        ``InvalidManifest`` with every problem at once, ``NameTooSimilar`` (an
+        ``InvalidManifest``) when a new name looks the same as another account's,
+        ``NotPluginOwner`` (403) for another account's name, and ``HeldForReview`` (202)
+        when a new name is one edit from a popular plugin's (``actions.names``): the held
+        row is committed, so call this outside the publish's transaction.
+        """
+        if not isinstance(manifest, PluginManifest | Mapping):
             raise InvalidManifest({"__all__": "Expected a manifest object."})
-        else:
-            manifest = PluginManifest.from_dict(manifest.to_dict())
-        for name, constraint in manifest.dependencies.items():
-            try:
-                self.resolver.satisfies("0", constraint)
-            except InvalidConstraint as error:
-                raise InvalidManifest(
-                    {"dependencies": f"The constraint for {name!r} is invalid: {error}"}
-                ) from error
-        return manifest
+        data = as_data(manifest)
+        errors = manifest_errors(data, self.resolver)
+        name = data.get("name") if isinstance(data, Mapping) else None
+        if "name" not in errors and isinstance(name, str):
+            existing = names.lookalike_of(name, owner)
+            if existing is not None:
+                raise NameTooSimilar(name, existing, errors)
+        if errors:
+            raise InvalidManifest(errors)
+        checked = PluginManifest.from_dict(data)
+        names.check_owner(checked.name, owner)
+        if hold_near_popular:
+            names.hold_if_near_popular(checked, owner)
+        return checked
 
     def publish(
-        self, manifest: PluginManifest | Mapping[str, Any], *, owner: Any = None
+        self,
+        manifest: PluginManifest | Mapping[str, Any],
+        *,
+        owner: Any = None,
+        hold_near_popular: bool = True,
     ) -> PluginManifest:
-        """Validate and register a version, and index its dependency edges."""
-        manifest = self.validate(manifest)
+        """Check (``admit``) and register a version, and index its dependency edges."""
+        manifest = self.admit(manifest, owner=owner, hold_near_popular=hold_near_popular)
         with transaction.atomic():
-            self.registry.add(manifest, owner=owner)
-            depgraph_services.index_version(
-                name=manifest.name,
-                version=manifest.version,
-                dependencies=dict(manifest.dependencies),
-            )
+            self._store(manifest, owner)
         return manifest
 
     def yank(self, name: str, version: str, reason: str = "") -> bool:
@@ -138,6 +159,14 @@ class Marketplace:
             YankedChoice(row.plugin.display_name, row.version, row.yanked_reason)
             for row in self.registry.yanked_among(chosen)
         ]
+
+    def _store(self, manifest: PluginManifest, owner: Any) -> None:
+        self.registry.add(manifest, owner=owner)
+        depgraph_services.index_version(
+            name=manifest.name,
+            version=manifest.version,
+            dependencies=dict(manifest.dependencies),
+        )
 
     def remove_version(self, name: str, version: str) -> bool:
         with transaction.atomic():
@@ -188,8 +217,9 @@ class Marketplace:
         A step that raises leaves the registry as it was; a plugin whose code fails stays
         registered, with the failure in the result's ``sandbox``.
         """
+        manifest = self.admit(manifest, owner=owner)
         with transaction.atomic(durable=True):
-            manifest = self.publish(manifest, owner=owner)
+            self._store(manifest, owner)
             resolved, tree = self._resolve_and_check(manifest, self.provider())
         result = self.run(manifest, context=context, user=owner, resolved=resolved)
         return InstallResult(manifest=manifest, resolved=resolved, tree=tree, sandbox=result)

@@ -4,10 +4,16 @@ yank forms, the remove page and the API."""
 from collections.abc import Mapping
 from typing import Any
 
+from django.db import transaction
+
+from marketplace_site.actions import names
+from marketplace_site.actions.manifests import missing_dependencies
 from marketplace_site.actions.marketplace import Marketplace
-from marketplace_site.types import MarketplaceError, PluginManifest, PluginNotFound
-from registry.models import PluginVersion
-from registry.services import NotPluginOwner, can_publish, can_remove_version, can_yank
+from marketplace_site.types import Forbidden, MarketplaceError, PluginManifest, PluginNotFound
+from registry import names as registry_names
+from registry.models import HeldVersion, PluginVersion
+from registry.names import NameTooSimilar
+from registry.services import NotPluginOwner, can_remove_version, can_yank
 
 
 class InvalidYankReason(MarketplaceError):
@@ -25,13 +31,60 @@ def publish(
 ) -> PluginManifest:
     """Publish a version as ``acting_user``, who becomes the owner of a new name.
 
-    ``InvalidManifest`` (400), ``NotPluginOwner`` (403: the name is someone else's),
-    ``DuplicateVersion`` (409).
+    ``InvalidManifest`` (400, every problem at once; ``NameTooSimilar`` for a look-alike of
+    another account's name), ``NotPluginOwner`` (403: the name is someone else's, or the
+    user is not signed in), ``DuplicateVersion`` (409), ``HeldForReview`` (202: the name is
+    one edit from a popular plugin's and waits for a moderator).
     """
-    manifest = marketplace.validate(manifest)
-    if not can_publish(acting_user, manifest.name):
-        raise NotPluginOwner(manifest.name)
+    if not getattr(acting_user, "is_authenticated", False):
+        raise NotPluginOwner(marketplace.validate(manifest).name)
     return marketplace.publish(manifest, owner=acting_user)
+
+
+def name_errors(name: object, acting_user: Any) -> dict[str, str]:
+    """``{"name": message}`` when a new ``name`` looks the same as another account's plugin
+    name (for a form that reports it beside the manifest's other errors); else ``{}``."""
+    if not isinstance(name, str):
+        return {}
+    existing = names.lookalike_of(name, acting_user)
+    return NameTooSimilar(name, existing).errors if existing is not None else {}
+
+
+def dependency_warnings(marketplace: Marketplace, manifest: PluginManifest) -> dict[str, str]:
+    """``dependencies.<name>`` -> message for each dependency not published (yet)."""
+    return missing_dependencies(marketplace.registry, manifest)
+
+
+class HeldAlreadyDecided(MarketplaceError):
+    code = "already_decided"
+    http_status = 409
+
+
+def decide_held(
+    marketplace: Marketplace,
+    held: HeldVersion,
+    *,
+    acting_user: Any,
+    approve: bool,
+    reason: str = "",
+) -> PluginManifest | None:
+    """A moderator approves (the version is published, as its author) or rejects a held
+    publish. ``Forbidden`` unless ``can_moderate_names``; ``HeldAlreadyDecided`` (409); an
+    approval raises what publishing raises now (the name may have been taken meanwhile)."""
+    if not registry_names.can_moderate_names(acting_user):
+        raise Forbidden("Only moderators approve or reject held names.")
+    if held.decision != HeldVersion.Decision.PENDING:
+        raise HeldAlreadyDecided(f"{held} was already {held.get_decision_display().lower()}.")
+    with transaction.atomic():
+        published = None
+        if approve:
+            published = marketplace.publish(
+                held.manifest, owner=held.owner, hold_near_popular=False
+            )
+        registry_names.held_version_decide(
+            held=held, acting_user=acting_user, approve=approve, reason=reason
+        )
+    return published
 
 
 def removable_version(

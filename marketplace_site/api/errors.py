@@ -12,10 +12,10 @@ from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from marketplace_site.types import MarketplaceError
+from marketplace_site.types import InvalidManifest, MarketplaceError
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,9 @@ class ErrorOut(Schema):
     error: str
     detail: str | dict[str, str]
     cycle: list[str] | None = None
+    errors: dict[str, str] | None = Field(
+        None, description="A manifest's problems, every one at once: field -> message."
+    )
 
 
 class ApiError(Exception):
@@ -58,12 +61,14 @@ class ApiError(Exception):
         *,
         cycle: list[str] | None = None,
         headers: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
     ) -> None:
         self.status = status
         self.code = code
         self.detail = detail
         self.cycle = cycle
         self.headers = headers or {}
+        self.errors = errors
         super().__init__(detail if isinstance(detail, str) else code)
 
 
@@ -86,9 +91,12 @@ def error_response(
     *,
     cycle: list[str] | None = None,
     headers: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> JsonResponse:
     """The one builder of a JSON error, for the API and for the plumbing in front of it."""
-    body = ErrorOut(error=code, detail=detail, cycle=cycle).model_dump()
+    body = ErrorOut(error=code, detail=detail, cycle=cycle, errors=errors).model_dump()
+    if errors is None:
+        del body["errors"]  # only a manifest's errors have fields
     response = JsonResponse(body, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
@@ -105,6 +113,7 @@ def marketplace_error_to_api(error: MarketplaceError) -> ApiError:
         error.detail,
         cycle=getattr(error, "cycle", None),
         headers=getattr(error, "headers", None),
+        errors=error.errors if isinstance(error, InvalidManifest) else None,
     )
 
 
@@ -131,7 +140,12 @@ def validation_detail(errors: list[dict[str, Any]]) -> dict[str, str]:
 def install_error_handlers(api: NinjaAPI) -> None:
     def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
         return error_response(
-            exc.status, exc.code, exc.detail, cycle=exc.cycle, headers=exc.headers
+            exc.status,
+            exc.code,
+            exc.detail,
+            cycle=exc.cycle,
+            headers=exc.headers,
+            errors=exc.errors,
         )
 
     def on_marketplace_error(request: HttpRequest, exc: MarketplaceError) -> HttpResponse:

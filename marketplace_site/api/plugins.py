@@ -17,6 +17,7 @@ from marketplace_site.api.schemas import (
     MAX_PAGE_SIZE,
     QUERY_MAX_LENGTH,
     ConstraintCheckOut,
+    HeldOut,
     ManifestIn,
     ManifestOut,
     NameParam,
@@ -28,8 +29,9 @@ from marketplace_site.api.schemas import (
     YankIn,
 )
 from marketplace_site.types import CONSTRAINT_MAX_LENGTH, PluginNotFound
-from marketplace_site.web.ratelimit import check_request
+from marketplace_site.web.ratelimit import check_publish_limit, record_publish
 from registry.models import Plugin, PluginVersion
+from registry.names import HeldForReview
 from resolver.constraints import pins_exactly
 
 router = Router()
@@ -161,20 +163,40 @@ def version_detail(
 
 @router.post(
     "/plugins",
-    response={201: VersionOut, **WRITE_ERRORS, **LIMITED, **error_responses(409)},
+    response={
+        201: VersionOut,
+        202: HeldOut,
+        **WRITE_ERRORS,
+        **LIMITED,
+        **error_responses(409),
+    },
     auth=token_auth,
     tags=["plugins"],
     summary="Publish a manifest (the same service as the publish form)",
+    description=(
+        "Every problem with the manifest at once: 400 with `errors`, field -> message (a"
+        " dependency's key is `dependencies.<name>`). 201 with `warnings` for dependencies not"
+        " published yet. 202 when a new name is one edit from a popular plugin's: held for a"
+        " moderator, not public. Only stored publishes count toward the rate limit (429 with"
+        " Retry-After)."
+    ),
 )
-def plugin_publish(request: HttpRequest, payload: ManifestIn) -> Status[VersionOut]:
-    check_request(request, "publish")
+def plugin_publish(request: HttpRequest, payload: ManifestIn) -> Status[VersionOut | HeldOut]:
+    check_publish_limit(request)
     marketplace = create_marketplace()
-    manifest = plugin_actions.publish(
-        marketplace, payload.manifest_data(), acting_user=request.user
-    )
+    try:
+        manifest = plugin_actions.publish(
+            marketplace, payload.manifest_data(), acting_user=request.user
+        )
+    except HeldForReview as held:
+        record_publish(request)
+        return Status(202, HeldOut.of(held))
+    record_publish(request)
     row = marketplace.registry.get_version_row(manifest.name, manifest.version)
     assert row is not None  # noqa: S101 - just stored
-    return Status(201, _version_out(row))
+    out = _version_out(row)
+    out.warnings = plugin_actions.dependency_warnings(marketplace, manifest)
+    return Status(201, out)
 
 
 @router.delete(

@@ -6,7 +6,7 @@ one the publish form uses) checks the rest, so both report the same field errors
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Schema
 from ninja.params.functions import Path
@@ -23,6 +23,7 @@ from marketplace_site.types import (
 )
 from marketplace_site.types import Review as ReviewValue
 from registry.models import YANK_REASON_MAX_LENGTH
+from registry.names import HeldForReview
 from reviews.models import COMMENT_MAX_LENGTH, RATING_MAX, RATING_MIN
 
 MAX_PAGE_SIZE = 100
@@ -145,6 +146,11 @@ class VersionOut(Schema):
     )
     yanked_reason: str = Field("", description="The owner's reason for the yank, if any.")
     yanked_at: datetime | None = None
+    warnings: dict[str, str] = Field(
+        default_factory=dict,
+        description="On publish: what did not stop it, such as a dependency not published yet"
+        " (field -> message).",
+    )
 
 
 class YankIn(Schema):
@@ -159,6 +165,26 @@ class YankedOut(Schema):
     name: str
     version: str
     reason: str
+
+
+class HeldOut(Schema):
+    """A publish held for a moderator: stored, not public, until approved."""
+
+    status: Literal["held_for_review"] = "held_for_review"
+    name: str
+    version: str
+    similar_to: str = Field(description="The popular plugin whose name this one is one edit from.")
+    detail: str
+
+    @classmethod
+    def of(cls, held: HeldForReview) -> "HeldOut":
+        row = held.held
+        return cls(
+            name=str(row.manifest.get("name", row.canonical_name)),
+            version=row.version,
+            similar_to=row.similar_to,
+            detail=held.message,
+        )
 
 
 class ReviewOut(Schema):

@@ -27,6 +27,7 @@ from marketplace_site.types import (
 )
 from marketplace_site.views.errors import http_error
 from marketplace_site.web.ratelimit import RateLimited, check_request, too_many_requests
+from registry.names import HeldForReview
 
 
 def _layout(marketplace: Marketplace, tree: DependencyNode) -> Any:
@@ -93,6 +94,8 @@ def install_page(request: HttpRequest) -> HttpResponse:
     except ResolutionError as error:
         context["rejection"] = error.explanation
     except CircularDependencyError as error:
+        context["rejection"] = error.message
+    except HeldForReview as error:  # the new name waits for a moderator: nothing to run yet
         context["rejection"] = error.message
     except MarketplaceError as error:
         raise http_error(error) from error

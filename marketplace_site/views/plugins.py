@@ -1,5 +1,6 @@
 """The plugin pages: browse, a plugin's page, publishing, yanking and removing a version."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -12,15 +13,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 from marketplace_site import sections
 from marketplace_site.actions import create_marketplace
 from marketplace_site.actions import plugins as plugin_actions
-from marketplace_site.forms import ManifestForm, YankForm
+from marketplace_site.forms import ManifestForm, YankForm, manifest_error_code
 from marketplace_site.sections.reviews import NO_FORMS, ReviewForms
 from marketplace_site.types import DuplicateVersion, InvalidManifest, MarketplaceError
 from marketplace_site.views.errors import http_error
 from marketplace_site.views.lookup import plugin_and_version
 from marketplace_site.web.page_cache import cached_for_visitors
 from marketplace_site.web.paging import page_of
-from marketplace_site.web.ratelimit import rate_limited
-from registry.services import RegistryService, can_remove_version, can_yank
+from marketplace_site.web.ratelimit import (
+    RateLimited,
+    check_publish_limit,
+    record_publish,
+)
+from registry.names import HeldForReview
+from registry.services import NotPluginOwner, RegistryService, can_remove_version, can_yank
 from sandbox import selectors as sandbox_selectors
 
 BROWSE_SORTS = {"name": "Name", "updated": "Last updated", "installs": "Installs"}
@@ -71,6 +77,9 @@ def render_plugin_page(
         "yank_form_version": yank_form[0] if yank_form else None,
         "yank_form": yank_form[1] if yank_form else YankForm(),
         "api_install_url": request.build_absolute_uri(reverse("api:install_run")),
+        "dependency_warnings": plugin_actions.dependency_warnings(
+            marketplace, selected.to_manifest()
+        ),
         **sections.plugin_page(request, marketplace, plugin, selected, review_forms=review_forms),
     }
     return render(request, "registry/plugin_detail.html", context, status=status)
@@ -78,31 +87,67 @@ def render_plugin_page(
 
 @cached_for_visitors
 def plugin_detail(request: HttpRequest, name: str) -> HttpResponse:
+    reserved = RegistryService().get_reserved(name)
+    if reserved is not None:
+        # 410 Gone: it was here; the name stays its owner's (CONTRACTS.md remove_version).
+        return render(request, "registry/plugin_removed.html", {"plugin": reserved}, status=410)
     return render_plugin_page(request, name)
+
+
+def _render_publish(
+    request: HttpRequest, form: ManifestForm, *, status: int, **context: Any
+) -> HttpResponse:
+    return render(request, "registry/plugin_publish.html", {"form": form, **context}, status=status)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@rate_limited("publish")
 def publish(request: HttpRequest) -> HttpResponse:
+    """The publish form: every problem at once next to the manifest, a look-alike name or
+    another account's name refused there too, a name held for review said so (202), and the
+    rate limit (which counts stored publishes only) shown on the form, the text kept (429)."""
     form = ManifestForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid() and form.manifest is not None:
-        manifest = form.manifest
-        try:
-            plugin_actions.publish(create_marketplace(), manifest, acting_user=request.user)
-        except DuplicateVersion as error:
-            form.add_manifest_error("version", error.message, error.code)
-        except InvalidManifest as error:
-            for key, message in error.errors.items():
-                form.add_manifest_error(key, message, f"invalid_{key}")
-        except MarketplaceError as error:
-            raise http_error(error) from error
-        else:
-            messages.success(request, f"Published {manifest.name} {manifest.version}.")
-            return redirect("plugin_detail", name=manifest.name)
-    return render(
-        request, "registry/plugin_publish.html", {"form": form}, status=400 if form.errors else 200
-    )
+    if request.method != "POST":
+        return _render_publish(request, form, status=200)
+    valid = form.is_valid()
+    try:
+        check_publish_limit(request)
+    except RateLimited as error:
+        # The form again, the pasted manifest kept, rather than a page with no way on.
+        response = _render_publish(request, form, status=error.http_status, limited=error)
+        response["Retry-After"] = str(error.retry_after)
+        return response
+    marketplace = create_marketplace()
+    if not valid or form.manifest is None:
+        if isinstance(form.manifest_data, Mapping) and "name" not in form.manifest_errors:
+            name = form.manifest_data.get("name")
+            for key, message in plugin_actions.name_errors(name, request.user).items():
+                form.add_manifest_error(key, message, "name_too_similar")
+        return _render_publish(request, form, status=400)
+    manifest = form.manifest
+    status = 400
+    try:
+        plugin_actions.publish(marketplace, manifest, acting_user=request.user)
+    except HeldForReview as held:
+        record_publish(request)
+        return _render_publish(request, ManifestForm(), status=202, held=held)
+    except NotPluginOwner as error:
+        form.add_manifest_error("name", error.message, error.code)
+        status = error.http_status
+    except DuplicateVersion as error:
+        form.add_manifest_error("version", error.message, error.code)
+    except InvalidManifest as error:
+        for key, message in error.errors.items():
+            form.add_manifest_error(key, message, manifest_error_code(key, message))
+    except MarketplaceError as error:
+        raise http_error(error) from error
+    else:
+        record_publish(request)
+        messages.success(request, f"Published {manifest.name} {manifest.version}.")
+        for message in plugin_actions.dependency_warnings(marketplace, manifest).values():
+            messages.warning(request, message)
+        return redirect("plugin_detail", name=manifest.name)
+    return _render_publish(request, form, status=status)
 
 
 @login_required

@@ -96,6 +96,34 @@ def rate_limit_take(*, action: str, who: str) -> None:
         raise RateLimited(action=action, limit=limit, window=window, retry_after=retry_after)
 
 
+def _window(action: str, who: str) -> tuple[int, int, float, str]:
+    limit, window = settings.RATE_LIMITS[action]
+    now = _now()
+    start = int(now // window) * window
+    return limit, window, now, f"{action}:{who}:{start}"
+
+
+def rate_limit_check(*, action: str, who: str) -> None:
+    """Raise ``RateLimited`` when ``who`` has used up ``action`` in this window, counting
+    nothing: for actions that count only what succeeded (``rate_limit_record``)."""
+    limit, window, now, key = _window(action, who)
+    if limit <= 0:
+        return
+    used = RateCounter.objects.filter(key=key).values_list("count", flat=True).first() or 0
+    if used >= limit:
+        start = int(now // window) * window
+        retry_after = max(1, math.ceil(start + window - now))
+        raise RateLimited(action=action, limit=limit, window=window, retry_after=retry_after)
+
+
+def rate_limit_record(*, action: str, who: str) -> None:
+    """Count one ``action`` that succeeded (a stored publish) against ``who``."""
+    limit, window, now, key = _window(action, who)
+    if limit > 0:
+        start = int(now // window) * window
+        _count(key, window_ends=start + window)
+
+
 def _count(key: str, *, window_ends: float) -> int:
     """Add one to the window's counter and return the new count."""
     counters = RateCounter.objects.filter(key=key)
@@ -141,3 +169,13 @@ def rate_limited(
         return wrapped
 
     return decorator
+
+
+def check_publish_limit(request: HttpRequest) -> None:
+    """``RateLimited`` when the user's stored publishes reached the limit of this window."""
+    rate_limit_check(action="publish", who=client_key(request))
+
+
+def record_publish(request: HttpRequest) -> None:
+    """Count a stored publish (a rejected one is not counted)."""
+    rate_limit_record(action="publish", who=client_key(request))

@@ -151,8 +151,13 @@ def test_removing_the_last_version_removes_the_plugin(registry: RegistryService)
     registry.add(make_manifest("tool", "1.0.0", description="unique zebra words"))
     assert registry.remove_version("tool", "1.0.0") is True
     assert registry.get("tool") is None
-    assert Plugin.objects.count() == 0
+    assert registry.get_plugin("tool") is None
+    assert registry.list_plugins() == []
     assert registry.search("zebra") == []
+    # The name stays reserved for its owner (CONTRACTS.md remove_version), not listed.
+    reserved = registry.get_reserved("tool")
+    assert reserved is not None and reserved.removed_at is not None
+    assert Plugin.objects.with_latest().count() == 0
 
 
 def test_dependencies_of_a_version(registry: RegistryService) -> None:

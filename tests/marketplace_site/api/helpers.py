@@ -10,7 +10,9 @@ def assert_error(response: Any, status: int, code: str | None = None) -> ErrorOu
     assert response.status_code == status, response.content
     assert response["Content-Type"].startswith("application/json")
     error = ErrorOut.model_validate(response.json())
-    assert set(response.json()) <= {"error", "detail", "cycle"}
+    assert set(response.json()) <= {"error", "detail", "cycle", "errors"}
+    if "errors" in response.json():  # a manifest's errors, by field, as in the detail
+        assert response.json()["errors"] == error.detail
     if code is not None:
         assert error.error == code, response.json()
     return error

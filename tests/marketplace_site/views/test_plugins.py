@@ -106,7 +106,8 @@ def test_publish_with_a_bad_constraint_is_a_field_error() -> None:
     client = logged_in(make_user())
     response = client.post(reverse("publish"), publish_payload(dependencies={"x": ">>>1"}))
     assert response.status_code == 400
-    assert "dependencies: The constraint for &#x27;x&#x27; is invalid" in response.content.decode()
+    content = response.content.decode()
+    assert "dependencies.x: The constraint for &#x27;x&#x27; is invalid" in content
     assert Plugin.objects.count() == 0
 
 
@@ -167,7 +168,8 @@ def test_removing_the_last_version_goes_home() -> None:
     RegistryService().add(make_manifest("solo", "1.0.0"), owner=owner)
     response = logged_in(owner).post(reverse("remove_version", args=["solo", "1.0.0"]))
     assert response["Location"] == reverse("home")
-    assert Plugin.objects.count() == 0
+    assert Plugin.objects.with_latest().count() == 0
+    assert Plugin.objects.reserved().get().owner == owner  # the name stays the owner's
 
 
 def test_signup_logs_the_new_user_in(client: Client) -> None:

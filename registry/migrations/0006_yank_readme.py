@@ -37,7 +37,7 @@ def drop_readme_column(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor)
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registry", "0004_semver_precedence")]
+    dependencies = [("registry", "0005_names")]
 
     operations = [
         migrations.AddField(
