@@ -121,20 +121,19 @@ class Package:
 
 def read_package(key: str, name: str, versions: Iterable[str], lookup: str) -> Package:
     """A plugin's published ``versions`` as candidates, highest first. Strings that are no
-    version are left out; of versions equal by precedence (``1.0`` and ``1.0.0``) the one
-    with the highest string is kept, deterministically."""
+    version are left out. Versions equal by precedence (``1.0`` and ``1.0.0``) are all kept,
+    the highest string first: a range treats them alike, but PEP 440's ``===1.0`` (string
+    equality) matches only one of them."""
     keyed: list[tuple[VersionKey, str, bool]] = []
     for text in versions:
         order = read_order(text)
         if order is not None:
             keyed.append((order[0], text, order[1]))
     keyed.sort(reverse=True)
-    candidates: list[Candidate] = []
-    previous: VersionKey | None = None
-    for order_key, text, plain in keyed:
-        if order_key != previous:
-            candidates.append(Candidate(key, text, order_key, len(candidates), plain))
-            previous = order_key
+    candidates = [
+        Candidate(key, text, order_key, index, plain)
+        for index, (order_key, text, plain) in enumerate(dict.fromkeys(keyed))
+    ]
     return Package(key, name, candidates, lookup)
 
 

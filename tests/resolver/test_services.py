@@ -301,6 +301,16 @@ def test_transitive_choice_equals_max_satisfying(versions: list[str], constraint
         assert Version(chosen) == Version(expected)
 
 
+def test_arbitrary_equality_chooses_the_very_string_among_equal_versions() -> None:
+    """``1.1`` and ``1.1.0`` are one version to a range, but PEP 440's ``===1.1`` compares
+    strings: the resolver keeps both and chooses the one that is equal (hypothesis found
+    the resolver keeping only ``1.1.0`` and answering that nothing fits)."""
+    registry: Registry = {"a": {"1.1.0": {}, "1.1": {}}}
+    assert resolve({"a": "===1.1"}, registry) == {"a": "1.1"}
+    assert resolve({"a": "===1.1.0"}, registry) == {"a": "1.1.0"}
+    assert resolve({"a": "==1.1"}, registry) == {"a": "1.1.0"}
+
+
 def test_a_pin_reaches_a_release_with_build_metadata_but_no_pre_or_post_release() -> None:
     """``==1.0.0`` is PEP 440's: 1.0.0 and 1.0 are one version, a local part (here SemVer
     build metadata) does not count, and pre-, post- and dev-releases of 1.0.0 do not match."""
