@@ -208,6 +208,9 @@ SANDBOX_MEMORY_LIMIT_MB = env_int("SANDBOX_MEMORY_LIMIT_MB", 256)
 SANDBOX_ALLOW_UNISOLATED = env_bool("SANDBOX_ALLOW_UNISOLATED", default=False)
 SANDBOX_TRY_RUNS_PER_MINUTE = env_int("SANDBOX_TRY_RUNS_PER_MINUTE", 10)
 RATE_LIMITS["try"] = (SANDBOX_TRY_RUNS_PER_MINUTE, 60)  # "Try it" runs, per minute
+# Runs of installations (the API's ``run`` and the page's Run form, one quota per user), per
+# minute: at the 1 s run timeout, 60 a minute is at most one core's worth of plugin CPU.
+RATE_LIMITS["run"] = (env_int("RATE_LIMIT_RUN", 60), 60)
 
 LOGGING = {
     "version": 1,

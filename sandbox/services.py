@@ -7,7 +7,6 @@ The boundary is the operating system, not Python: see ``sandbox.zygote`` for the
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import keyword
@@ -19,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-import zlib
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
@@ -257,8 +255,11 @@ class SandboxService:
         extra = _modules_document(modules, imports)
         if isinstance(extra, SandboxResult):
             return extra
-        document = '{"code": ' + json.dumps(code) + ', "context": ' + context_json + extra + "}"
-        return document.encode()
+        keys, blobs = extra
+        document = (
+            '{"code": ' + json.dumps(code) + ', "context": ' + context_json + keys + "}"
+        ).encode()
+        return b"".join([wire.PAYLOAD_HEAD.pack(len(document)), document, *blobs])
 
     def _result(self, outcome: RunOutcome, timeout_ms: int, memory_mb: int) -> SandboxResult:
         status = outcome.status
@@ -351,36 +352,40 @@ class SandboxService:
 
 
 @functools.lru_cache(maxsize=256)
-def module_entry(source: str, plugin: str, imports: tuple[str, ...] | None) -> str:
-    """One module of the request document, as JSON text (cached: the same plugin version is
-    in many runs).
+def module_entry(source: str, plugin: str, imports: tuple[str, ...] | None) -> tuple[str, bytes]:
+    """One module of the request: its entry in the document (JSON text) and its code object
+    (``marshal`` bytes, or ``b""``). Cached: the same plugin version is in many runs.
 
     Compiling is most of what importing costs (about 5 ms for 200 lines here), and a run's
     process cannot keep anything for the next run, so the web process compiles each module
-    source once and sends its code object (marshal, zlib, base64) instead of the source; the run
-    unmarshals it. The data flows from the trusted side to the confined one only. A source
-    that does not compile here (a syntax error, an integer literal past this process's digit
-    limit) goes as source and the run compiles it, reporting its error as the plugin's.
+    source once and sends its code object instead of the source, as raw bytes after the
+    document (``sandbox.wire``); the run unmarshals it on first import. The data flows from
+    the trusted side to the confined one only. A source that does not compile here (a syntax
+    error, an integer literal past this process's digit limit) goes as source and the run
+    compiles it, reporting its error as the plugin's.
     """
     entry: dict[str, Any] = {"plugin": plugin, "imports": imports}
     try:
         code = compile(source, f"<plugin {plugin}>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError):
         entry["source"] = source
-    else:
-        entry["code"] = base64.b64encode(zlib.compress(marshal.dumps(code), 1)).decode("ascii")
-    return json.dumps(entry)
+        return json.dumps(entry), b""
+    data = marshal.dumps(code)
+    entry["code_bytes"] = len(data)
+    return json.dumps(entry), data
 
 
 def _modules_document(
     modules: Mapping[str, str | PluginModule] | None, imports: Collection[str] | None
-) -> str | SandboxResult:
-    """The request's ``"modules"`` and ``"imports"`` keys (with a leading comma), or ""."""
+) -> tuple[str, list[bytes]] | SandboxResult:
+    """The request's ``"modules"`` and ``"imports"`` keys (with a leading comma), or "",
+    and the code objects that follow the document, in the modules' order."""
     if modules is None and imports is None:
-        return ""
+        return "", []
     if modules is not None and not isinstance(modules, Mapping):
         raise TypeError(f"modules must be a mapping, not {type(modules).__name__}")
     entries: list[str] = []
+    blobs: list[bytes] = []
     size = 0
     for name, value in (modules or {}).items():
         if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
@@ -394,13 +399,15 @@ def _modules_document(
                 f"CodeTooLarge: the modules are larger than {_format_cap(MAX_MODULES_BYTES)}"
             )
         allowed = None if module.imports is None else tuple(sorted(module.imports))
-        entries.append(
-            json.dumps(name) + ": " + module_entry(module.source, module.plugin or name, allowed)
-        )
+        entry, blob = module_entry(module.source, module.plugin or name, allowed)
+        entries.append(json.dumps(name) + ": " + entry)
+        if blob:
+            blobs.append(blob)
     if imports is not None and (isinstance(imports, str) or not isinstance(imports, Collection)):
         raise TypeError("imports must be a collection of module names")
     root = None if imports is None else sorted(str(name) for name in imports)
-    return ', "modules": {' + ", ".join(entries) + '}, "imports": ' + json.dumps(root)
+    document = ', "modules": {' + ", ".join(entries) + '}, "imports": ' + json.dumps(root)
+    return document, blobs
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

@@ -6,9 +6,12 @@ imports this module before it replaces its root with the read-only Python view.
 - Control socket, both ways: ``FRAME`` (header length, payload length), a JSON header,
   then raw payload bytes.
 - A run, sent by the web process straight to a spare: ``REQUEST`` (timeout_ms, memory_mb)
-  with two descriptors by SCM_RIGHTS: a memfd holding the request document
-  ``{"code": str, "context": {...}}`` (room for more keys, such as a run's module sources)
-  and the write end of the pipe the result document comes back on.
+  with two descriptors by SCM_RIGHTS: a memfd holding the request and the write end of the
+  pipe the result document comes back on. The request is ``PAYLOAD_HEAD`` (the length of
+  the request document), the document (UTF-8 JSON, ``{"code": str, "context": {...}}`` and
+  optionally the run's modules), then the modules' code objects as raw ``marshal`` bytes,
+  one after another in the document's order of modules (each entry's ``code_bytes`` is its
+  length): raw bytes beside the document cost the run neither a JSON string nor a decoding.
 - The result document (UTF-8 JSON object, keys ``RESULT_KEYS``): the run writes it, the web
   process reads it as untrusted input (``sandbox.results``).
 """
@@ -19,6 +22,7 @@ import struct
 
 FRAME = struct.Struct("!II")
 REQUEST = struct.Struct("!II")
+PAYLOAD_HEAD = struct.Struct("!I")
 FD_SIZE = struct.calcsize("i")
 
 # Exit statuses of a spare, as the zygote reports them.

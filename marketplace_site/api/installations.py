@@ -12,7 +12,7 @@ from ninja import Router, Status
 from marketplace_site.actions import create_marketplace
 from marketplace_site.actions import installations as actions
 from marketplace_site.api.auth import token_auth
-from marketplace_site.api.errors import WRITE_ERRORS, error_responses
+from marketplace_site.api.errors import LIMITED, WRITE_ERRORS, error_responses
 from marketplace_site.api.schemas import (
     InstallationDetailOut,
     InstallationIn,
@@ -22,6 +22,7 @@ from marketplace_site.api.schemas import (
     UpgradeIn,
     UpgradeOut,
 )
+from marketplace_site.web.ratelimit import check_request
 
 router = Router()
 
@@ -69,14 +70,20 @@ def installation_get(request: HttpRequest, installation_id: int) -> Installation
 
 @router.post(
     "/installations/{installation_id}/run",
-    response={200: SandboxOut, **ERRORS},
+    response={200: SandboxOut, **ERRORS, **LIMITED},
     auth=token_auth,
     tags=["installations"],
     summary="Run an installation's pinned code with a context (counted as a run of it)",
+    description=(
+        "Counts against the user's limit of runs of installations per minute (shared with "
+        "the page's Run form; `RATE_LIMIT_RUN`, 60 by default): past it the answer is 429 "
+        "with `Retry-After`, the seconds until the window ends."
+    ),
 )
 def installation_run(
     request: HttpRequest, installation_id: int, payload: InstallationRunIn
 ) -> SandboxOut:
+    check_request(request, "run")
     market = create_marketplace()
     result = market.run_installed(installation_id, payload.context, user=request.user)
     return SandboxOut.of(result)

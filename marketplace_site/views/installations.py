@@ -25,6 +25,7 @@ from marketplace_site.types import (
     ResolutionError,
 )
 from marketplace_site.views.errors import http_error
+from marketplace_site.web.ratelimit import RateLimited, check_request
 from sandbox.results import output_json
 
 
@@ -61,7 +62,11 @@ def installation_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def installation_detail(request: HttpRequest, installation_id: int) -> HttpResponse:
-    """One installation: its lock, Outdated, and Run with a JSON context."""
+    """One installation: its lock, Outdated, and Run with a JSON context.
+
+    Runs count against the user's "run" rate limit (the API's too); past it the page
+    answers 429 with the pasted context kept and says when to try again.
+    """
     market = create_marketplace()
     try:
         row = actions.owned(installation_id, request.user)
@@ -70,14 +75,20 @@ def installation_detail(request: HttpRequest, installation_id: int) -> HttpRespo
     form = TryPluginForm(request.POST or None)
     result = None
     status = 200
+    retry_after: int | None = None
     if request.method == "POST":
         if not form.is_valid():
             status = 400
         else:
             try:
+                # Only a valid request counts against the quota, as for "Try it".
+                check_request(request, "run")
                 result = market.run_installed(
                     installation_id, form.cleaned_data["context"], user=request.user
                 )
+            except RateLimited as error:
+                form.add_error(None, ValidationError(error.message, code=error.code))
+                status, retry_after = 429, error.retry_after
             except LockMismatch as error:
                 form.add_error(None, ValidationError(error.message, code=error.code))
                 status = 409
@@ -90,7 +101,10 @@ def installation_detail(request: HttpRequest, installation_id: int) -> HttpRespo
         "result": result,
         "result_output_json": output_json(result.output, indent=2) if result is not None else "",
     }
-    return render(request, "installations/installation_detail.html", context, status=status)
+    response = render(request, "installations/installation_detail.html", context, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @login_required

@@ -59,6 +59,7 @@ ACTION_LABELS = {
     "plan": "install plans",
     "install": "installs",
     "try": "trial runs",
+    "run": "runs of installations",
 }
 
 

@@ -1,7 +1,8 @@
 """One run, inside its confined process: execute the request, build the result document.
 
-The request document is ``{"code": str, "context": {name: JSON value}}``, optionally with
-the run's plugin modules (``"modules"``, ``"imports"``: see ``sandbox.zygote.runtime``);
+The request is framed as ``sandbox.wire`` says: the request document ``{"code": str,
+"context": {name: JSON value}}``, optionally with the run's plugin modules (``"modules"``,
+``"imports"``: see ``sandbox.zygote.runtime``), then the modules' code objects;
 the result is the JSON object described in ``sandbox.wire`` (``output`` first, then ``ok``,
 ``error``, ``stdout``, ``stdout_truncated``, ``maxrss_kb``). Everything here runs after
 confinement, with the interpreter's modules already loaded.
@@ -18,6 +19,7 @@ import json
 import math
 import os
 import resource
+import struct
 import sys
 from typing import Any
 
@@ -159,11 +161,13 @@ def execute(
     memory_mb: int,
     modules: dict[str, Any] | None = None,
     imports: list[str] | None = None,
+    code_objects: memoryview | bytes = b"",
 ) -> tuple[bool, object, bool, str | None]:
     """Run ``code`` with ``context`` as globals: (ok, value, has_value, error).
 
     ``modules`` and ``imports`` are the request's plugin modules and what the code may
-    import of them (see ``sandbox.zygote.runtime``).
+    import of them; ``code_objects`` the bytes after the request document (see
+    ``sandbox.zygote.runtime``).
 
     The value is the final expression statement's, else the global ``result`` if the code
     binds it (see ``binds_result``) or replaces the one the context gave; a ``result`` that
@@ -181,7 +185,7 @@ def execute(
         final_code = compile(final, "<plugin>", "eval") if final is not None else None
         namespace: dict[str, Any] = {"__name__": "__plugin__", "__builtins__": builtins}
         if modules:
-            table = ModuleTable(modules)
+            table = ModuleTable(modules, code_objects)
             namespace["__builtins__"] = table.builtins_for(None, declared_names(imports))
         namespace.update(context)
         given_result = context.get("result", namespace)  # namespace: a sentinel never equal
@@ -230,13 +234,17 @@ def run_request(payload: bytes, stdout_cap: int, result_cap: int, memory_mb: int
     sys.set_int_max_str_digits(wire.MAX_INT_DIGITS)
     error: str | None
     try:
-        request = json.loads(payload)
+        (size,) = wire.PAYLOAD_HEAD.unpack_from(payload)
+        start = wire.PAYLOAD_HEAD.size
+        view = memoryview(payload)
+        request = json.loads(view[start : start + size].tobytes())
         code, context = request["code"], request["context"]
         modules, imports = request.get("modules"), request.get("imports")
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, struct.error) as exc:
         ok, value, has_value, error = False, None, False, describe_exception(exc, memory_mb)
     else:
-        ok, value, has_value, error = execute(code, context, memory_mb, modules, imports)
+        blobs = view[start + size :]
+        ok, value, has_value, error = execute(code, context, memory_mb, modules, imports, blobs)
     output_text = "null"
     if has_value:
         text, output_error = encode_output(value, result_cap, memory_mb)

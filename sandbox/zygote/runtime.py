@@ -1,7 +1,7 @@
 """The plugin modules of one run: ``import NAME`` executes NAME's source once, on first import.
 
-The request document may carry ``"modules": {name: {"code" or "source": str, "imports":
-[name, ...] or null, "plugin": str}}`` and ``"imports": [name, ...] or null`` (what the
+The request document may carry ``"modules": {name: {"code_bytes": int or "source": str,
+"imports": [name, ...] or null, "plugin": str}}`` and ``"imports": [name, ...] or null`` (what the
 run's own code may import). ``imports`` null means "any module of the run" (a plain mapping
 of sources given to ``SandboxService.run``); a list is the importer's declared
 dependencies, and importing another module of the run fails with ``ModuleNotFoundError``
@@ -24,18 +24,19 @@ How it works, and why:
   exception reaches its importer and a later import executes it again, as Python does.
 
 Nothing here reads a file or touches the confinement: modules come from the request, each
-as the code object the web process compiled (``"code"``: marshal, zlib, base64), which saves the
-run the compile, or as source it could not compile, compiled here on first import.
+as the code object the web process compiled (``"code_bytes"`` of ``marshal`` data after the
+request document, in the modules' order; see ``sandbox.wire``), which saves the run the
+compile, or as source it could not compile. Either is made a code object on first import
+only, so a module the run never imports costs it nothing but its bytes.
 """
 
 from __future__ import annotations
 
-import base64
 import builtins
+import gc
 import marshal
 import sys
 import types
-import zlib
 from collections.abc import Mapping, Sequence
 from importlib.machinery import ModuleSpec
 from typing import Any
@@ -47,20 +48,30 @@ _BUILTINS = vars(builtins)
 class ModuleTable:
     """The plugin modules of one run and who may import which."""
 
-    def __init__(self, modules: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(
+        self, modules: Mapping[str, Mapping[str, Any]], code_objects: memoryview | bytes = b""
+    ) -> None:
+        """``modules`` as the request document gives them; ``code_objects`` the bytes that
+        follow it (raises ValueError when their lengths do not add up)."""
         self.sources: dict[str, str] = {}
+        self.marshaled: dict[str, memoryview] = {}
         self.plugins: dict[str, str] = {}
         self.imports: dict[str, frozenset[str] | None] = {}
         self.compiled: dict[str, types.CodeType] = {}
+        data = memoryview(code_objects)
+        offset = 0
         for name, spec in modules.items():
             self.sources[name] = str(spec.get("source") or "")
-            if spec.get("code"):
-                # Compiled by the web process from this source (see SandboxService).
-                code = marshal.loads(zlib.decompress(base64.b64decode(spec["code"])))  # noqa: S302
-                if isinstance(code, types.CodeType):
-                    self.compiled[name] = code
+            size = spec.get("code_bytes")
+            if size is not None:
+                if type(size) is not int or not 0 < size <= len(data) - offset:
+                    raise ValueError(f"module {name!r}: its code object is not in the request")
+                self.marshaled[name] = data[offset : offset + size]
+                offset += size
             self.plugins[name] = str(spec.get("plugin") or name)
             self.imports[name] = declared_names(spec.get("imports"))
+        if offset != len(data):
+            raise ValueError("the request has bytes that belong to no module")
         self.loaded: dict[str, types.ModuleType] = {}
 
     def builtins_for(self, importer: str | None, allowed: frozenset[str] | None) -> dict[str, Any]:
@@ -121,7 +132,7 @@ class ModuleTable:
             return module
         code = self.compiled.get(name)
         if code is None:
-            code = compile(self.sources[name], f"<plugin {self.plugins[name]}>", "exec")
+            code = self.code_of(name)
             self.compiled[name] = code
         module = types.ModuleType(name)
         spec = ModuleSpec(name, None, origin=f"plugin {self.plugins[name]}")
@@ -138,6 +149,25 @@ class ModuleTable:
         finally:
             spec._initializing = False  # type: ignore[attr-defined]
         return module
+
+    def code_of(self, name: str) -> types.CodeType:
+        """Module ``name``'s code object: unmarshaled (compiled by the web process from its
+        source), or compiled here from the source the web process could not compile."""
+        data = self.marshaled.pop(name, None)
+        if data is None:
+            return compile(self.sources[name], f"<plugin {self.plugins[name]}>", "exec")
+        # Unmarshaling makes thousands of objects, none of them garbage: a collection
+        # started by their count would only walk them (and copy pages shared with the zygote).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            code = marshal.loads(data)  # noqa: S302 - written by the web process, not the plugin
+        finally:
+            if collecting:
+                gc.enable()
+        if not isinstance(code, types.CodeType):
+            raise TypeError(f"module {name!r}: the request holds no code object for it")
+        return code
 
 
 def declared_names(value: object) -> frozenset[str] | None:

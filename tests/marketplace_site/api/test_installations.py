@@ -1,6 +1,10 @@
 """The installations API for host applications: token auth, the owner only, OpenAPI."""
 
+from typing import Any
+
 import pytest
+from django.contrib.auth.models import User
+from django.test import Client
 
 from marketplace_site.api.schemas import (
     InstallationDetailOut,
@@ -102,4 +106,50 @@ def test_documented_in_openapi(anon: ApiClient) -> None:
     assert set(paths["/api/v1/installations"]) == {"get", "post"}
     assert set(paths["/api/v1/installations/{installation_id}"]) == {"get", "delete"}
     run = paths["/api/v1/installations/{installation_id}/run"]["post"]
-    assert {"200", "401", "404", "409"} <= set(run["responses"])
+    assert {"200", "401", "404", "409", "429"} <= set(run["responses"])
+    assert run["responses"]["429"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
+    assert "per minute" in run["description"]
+
+
+def test_runs_are_rate_limited_per_user(
+    as_owner: ApiClient, as_other: ApiClient, settings: Any
+) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "run": (2, 60)}
+    mine = _install(as_owner)
+    theirs = _install(as_other)
+    run = f"/installations/{mine.id}/run"
+    codes = [as_owner.post(run, {"context": {"series": [1]}}).status_code for _ in range(2)]
+    assert codes == [200, 200]
+    response = as_owner.post(run, {"context": {"series": [1]}})
+    limited = assert_error(response, 429, "rate_limited")
+    assert str(limited.detail).startswith(
+        "You have reached the limit of 2 runs of installations per 60 seconds. Try again in "
+    )
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert InstalledPlugin.objects.get(id=mine.id).run_count == 2
+    # Another user's quota is their own.
+    other_run = as_other.post(f"/installations/{theirs.id}/run", {"context": {"series": [1]}})
+    assert other_run.status_code == 200
+
+
+def test_a_bad_context_does_not_count_against_the_limit(as_owner: ApiClient, settings: Any) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "run": (1, 60)}
+    installation = _install(as_owner)
+    run = f"/installations/{installation.id}/run"
+    assert_error(as_owner.post(run, {"context": [1, 2]}), 400)
+    assert as_owner.post(run, {"context": {"series": [1]}}).status_code == 200
+
+
+def test_the_page_and_the_api_share_one_quota(
+    as_owner: ApiClient, owner: User, settings: Any
+) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "run": (2, 60)}
+    installation = _install(as_owner)
+    page = Client()
+    page.force_login(owner)
+    detail = f"/installations/{installation.id}/"
+    assert page.post(detail, {"context": '{"series": [2]}'}).status_code == 200
+    run = f"/installations/{installation.id}/run"
+    assert as_owner.post(run, {"context": {"series": [1]}}).status_code == 200
+    assert_error(as_owner.post(run, {"context": {"series": [1]}}), 429, "rate_limited")
+    assert page.post(detail, {"context": '{"series": [2]}'}).status_code == 429

@@ -1,5 +1,7 @@
 """The "My plugins" pages, and the plugin page's resolution tree and install button."""
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -138,3 +140,24 @@ def test_a_plugin_that_cannot_be_installed_says_why(
     assert response.status_code == 200
     assert "ping cannot be installed: " in response.content.decode()
     assert not InstalledPlugin.objects.exists()
+
+
+@pytest.mark.usefixtures("plugins")
+def test_the_run_form_is_rate_limited_and_keeps_the_context(
+    client: Client, marketplace: Marketplace, settings: Any
+) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "run": (2, 60)}
+    signed_in(client)
+    detail_url = client.post("/installations/new/", {"name": "price-tag"})["Location"]
+    for _ in range(2):
+        assert client.post(detail_url, {"context": '{"amount": 3}'}).status_code == 200
+    limited = client.post(detail_url, {"context": '{"amount": 41.5}'})
+    assert limited.status_code == 429
+    assert 1 <= int(limited["Retry-After"]) <= 60
+    page = limited.content.decode()
+    assert "{&quot;amount&quot;: 41.5}" in page  # the pasted context, still in the form
+    words = text(page)
+    assert "You have reached the limit of 2 runs of installations per 60 seconds." in words
+    assert "Try again in " in words
+    assert limited.context["result"] is None
+    assert InstalledPlugin.objects.get().run_count == 2
