@@ -133,7 +133,7 @@ def check_health(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         )
         messages.append(
             Info(
-                f"{sandbox['workers']} sandbox worker(s) answer ({levels}).", id="marketplace.I110"
+                f"{sandbox['workers']} sandbox worker(s) answer ({levels}).", id="marketplace.I104"
             )
         )
     else:

@@ -79,5 +79,5 @@ def test_the_health_check_names_the_live_worker(
     call_command("check", "--tag", "marketplace")
     captured = capsys.readouterr()
     out = captured.out + captured.err
-    assert "1 sandbox worker(s) answer" in out
+    assert "(marketplace.I104) 1 sandbox worker(s) answer" in out
     assert worker.name in out
