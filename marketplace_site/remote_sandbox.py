@@ -29,13 +29,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from celery import Celery
-from celery.exceptions import WorkerLostError
 from celery.result import AsyncResult
 from kombu.exceptions import KombuError, OperationalError
 from redis.exceptions import RedisError
 
 from marketplace_site.types import PluginModule, SandboxResult, SandboxUnavailable
-from sandbox.isolation import IsolationReport
 
 QUEUE = "sandbox"
 TASK_NAME = "sandbox.run"
@@ -135,9 +133,10 @@ class RemoteSandbox:
         """
         request = encode_request(code, context, modules, imports, timeout_ms, memory_limit_mb)
         started = time.monotonic()
-        attempt_s = (timeout_ms + self.overhead_ms) / 1000
-        deadline = started + 2 * attempt_s
-        expires = datetime.now(UTC) + timedelta(seconds=2 * attempt_s)
+        whole_s = self.deadline_ms(timeout_ms) / 1000
+        attempt_s = whole_s / 2
+        deadline = started + whole_s
+        expires = datetime.now(UTC) + timedelta(seconds=whole_s)
         sent = [self._send(request, expires)]
         answer = self._wait(sent, started + attempt_s)
         if answer is None:
@@ -171,13 +170,10 @@ class RemoteSandbox:
             ) from exc
 
     def _wait(self, sent: list[AsyncResult[Any]], until: float) -> SandboxResult | None:
-        """The first result of any copy, or None when none came by ``until`` or every copy's
-        worker process died (the caller may send it once more)."""
-        lost: set[str] = set()
+        """The first result of any copy, or None when none came by ``until`` (the caller may
+        send it once more)."""
         while True:
             for result in sent:
-                if result.id in lost:
-                    continue
                 try:
                     state = result.state
                 except (RedisError, OSError) as exc:
@@ -187,10 +183,9 @@ class RemoteSandbox:
                 if state == "SUCCESS":
                     return decode_result(result.result)
                 if state == "FAILURE":
+                    # The task raised (a run the sandbox refused on the worker); a dead pool
+                    # process does not land here: its run goes back on the queue.
                     error = result.result
-                    if isinstance(error, WorkerLostError):
-                        lost.add(result.id)
-                        continue
                     return SandboxResult(
                         success=False,
                         output=None,
@@ -199,7 +194,7 @@ class RemoteSandbox:
                         duration_ms=0.0,
                         memory_bytes=0,
                     )
-            if len(lost) == len(sent) or time.monotonic() >= until:
+            if time.monotonic() >= until:
                 return None
             time.sleep(POLL_S)
 
@@ -217,15 +212,3 @@ class RemoteSandbox:
                 if isinstance(answer, dict) and "level" in answer:
                     workers[name] = answer
         return workers
-
-    def isolation(self) -> IsolationReport:
-        """The weakest isolation among live workers (the level a run may get)."""
-        from sandbox import isolation
-
-        order = {isolation.NONE: 0, isolation.PARTIAL: 1, isolation.FULL: 2}
-        workers = self.workers()
-        if not workers:
-            return isolation.unavailable("no sandbox worker answered")
-        weakest = min(workers.values(), key=lambda answer: order.get(answer["level"], 0))
-        missing = tuple(weakest.get("missing") or ())
-        return IsolationReport(level=weakest["level"], missing=missing)

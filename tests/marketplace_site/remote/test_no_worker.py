@@ -3,8 +3,10 @@
 import time
 
 import pytest
+from celery import Celery
 from django.core.management import call_command
 from django.test import Client
+from django.test.utils import override_settings
 
 from marketplace_site.api.schemas import InstallationOut
 from marketplace_site.models import InstalledPlugin
@@ -86,3 +88,40 @@ def test_the_check_warns_that_no_worker_answers(
     out = captured.out + captured.err
     assert "marketplace.W104" in out
     assert "celery -A marketplace_site worker -Q sandbox" in out
+
+
+def test_healthz_names_what_does_not_answer(celery_site: RemoteSandbox) -> None:
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    redis_cache = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": dead,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    with override_settings(CELERY_BROKER_URL=dead, CELERY_RESULT_BACKEND=dead, CACHES=redis_cache):
+        response = Client().get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["ok"] is False
+    assert body["cache"]["ok"] is False and body["cache"]["backend"] == "RedisCache"
+    assert body["cache"]["error"]
+    assert body["broker"]["ok"] is False and body["broker"]["error"]
+    assert body["sandbox"]["workers"] == 0
+
+
+def test_the_check_warns_when_the_broker_does_not_answer(
+    celery_site: RemoteSandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    with override_settings(CELERY_BROKER_URL=dead, CELERY_RESULT_BACKEND=dead):
+        call_command("check", "--tag", "marketplace")
+    captured = capsys.readouterr()
+    out = captured.out + captured.err
+    assert "marketplace.W103" in out
+    assert "broker: no answer" in out
+
+
+def test_the_deadline_is_two_attempts() -> None:
+    sandbox = RemoteSandbox(Celery("deadline", set_as_current=False), overhead_ms=OVERHEAD_MS)
+    assert sandbox.deadline_ms(TIMEOUT_MS) == 2 * (TIMEOUT_MS + OVERHEAD_MS)

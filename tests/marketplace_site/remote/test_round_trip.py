@@ -81,3 +81,15 @@ def test_the_health_check_names_the_live_worker(
     out = captured.out + captured.err
     assert "(marketplace.I104) 1 sandbox worker(s) answer" in out
     assert worker.name in out
+
+
+def test_a_run_the_worker_refuses_comes_back_as_a_failure_that_says_why(
+    celery_site: RemoteSandbox, worker: Worker
+) -> None:
+    # A module name that is not an identifier passes the web side's JSON check; the
+    # sandbox on the worker refuses it.
+    result = celery_site.run("1", modules={"not-a-name": "x = 1"})
+    assert not result.success
+    assert result.error is not None
+    assert result.error.startswith("SandboxError: the worker failed: ValueError")
+    assert "not a Python identifier" in result.error

@@ -54,3 +54,8 @@ def test_the_probe_reports_this_workers_isolation() -> None:
         "summary": expected.summary,
         "missing": list(expected.missing),
     }
+
+
+def test_a_request_without_modules_runs_plain_code() -> None:
+    result = decode_result(run(encode_request("6 * 7", None, None, None, 1000, 128)))
+    assert (result.success, result.output) == (True, 42)
