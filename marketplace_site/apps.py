@@ -18,6 +18,11 @@ class MarketplaceSiteConfig(AppConfig):
     verbose_name = "Marketplace"
 
     def ready(self) -> None:
+        from django.core import checks
+
+        from marketplace_site.web.health import check_health
+
+        checks.register(check_health, "marketplace")
         from depgraph.models import DependencyEdge
         from marketplace_site.web import page_cache
         from registry.models import Plugin, PluginVersion

@@ -1,7 +1,12 @@
 """The registry seen as a dependency provider, for the resolver and the dependency graph."""
 
+import functools
 from collections.abc import Mapping
 
+from celery import Celery
+from django.conf import settings
+
+from marketplace_site.remote_sandbox import RemoteSandbox
 from marketplace_site.types import (
     InvalidConstraint,
     PluginManifest,
@@ -10,6 +15,7 @@ from marketplace_site.types import (
 )
 from registry.services import RegistryService
 from resolver.constraints import pins_exactly
+from sandbox.services import SandboxService
 
 
 class RegistryProvider:
@@ -101,3 +107,23 @@ class RegistryProvider:
             return self.resolver.max_satisfying(versions, constraint or "*")
         except InvalidConstraint:
             return None
+
+
+@functools.cache
+def _celery_app(broker_url: str, result_backend: str) -> Celery:
+    """One Celery client per broker, configured as the workers are (``CELERY_*`` settings,
+    ``marketplace_site.celery``), with this broker and result backend."""
+    app = Celery("marketplace_site", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(broker_url=broker_url, result_backend=result_backend)
+    return app
+
+
+def sandbox_backend() -> SandboxService | RemoteSandbox:
+    """The sandbox that runs plugin code, as ``SANDBOX_BACKEND`` says: this process's own
+    zygote ("embedded"), or Celery workers ("celery", through ``CELERY_BROKER_URL``)."""
+    if getattr(settings, "SANDBOX_BACKEND", "embedded") != "celery":
+        return SandboxService()
+    broker = settings.CELERY_BROKER_URL
+    app = _celery_app(broker, getattr(settings, "CELERY_RESULT_BACKEND", "") or broker)
+    return RemoteSandbox(app, overhead_ms=settings.SANDBOX_REMOTE_OVERHEAD_MS)

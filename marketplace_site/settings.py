@@ -122,8 +122,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # server; ``CACHE_BACKEND=locmem`` keeps the counters in each process instead (per worker).
 # The table is made by ``manage.py createcachetable``, which ``migrate`` runs too (apps.py).
 CACHE_TABLE = "marketplace_cache"
+# CACHE_URL=redis://host:6379/1 keeps the cache (page cache, rate limits) in Redis instead:
+# Django's own RedisCache, shared by every web host (see README, "Running on several machines").
+CACHE_URL = env_str("CACHE_URL", "")
 CACHES: dict[str, Any]
-if env_str("CACHE_BACKEND", "db") == "locmem":
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A cache that does not answer in a second is treated as down, not waited for.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+elif env_str("CACHE_BACKEND", "db") == "locmem":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     CACHES = {
@@ -206,6 +218,52 @@ RESOLVER_TIMEOUT_MS = env_int("RESOLVER_TIMEOUT_MS", 2000)
 SANDBOX_TIMEOUT_MS = env_int("SANDBOX_TIMEOUT_MS", 1000)
 SANDBOX_MEMORY_LIMIT_MB = env_int("SANDBOX_MEMORY_LIMIT_MB", 256)
 SANDBOX_ALLOW_UNISOLATED = env_bool("SANDBOX_ALLOW_UNISOLATED", default=False)
+# Where plugin code runs: "embedded" (a zygote in each web process, the default) or "celery"
+# (workers started with ``celery -A marketplace_site worker -Q sandbox``, reached through
+# CELERY_BROKER_URL; marketplace_site.remote_sandbox). A remote run waits at most
+# 2 * (SANDBOX_TIMEOUT_MS + SANDBOX_REMOTE_OVERHEAD_MS), then answers 503.
+SANDBOX_BACKEND = env_str("SANDBOX_BACKEND", "embedded")
+if SANDBOX_BACKEND not in {"embedded", "celery"}:
+    raise ImproperlyConfigured(
+        f"SANDBOX_BACKEND must be embedded or celery, not {SANDBOX_BACKEND!r}."
+    )
+SANDBOX_REMOTE_OVERHEAD_MS = env_int("SANDBOX_REMOTE_OVERHEAD_MS", 1000)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
+if SANDBOX_BACKEND == "celery" and not CELERY_BROKER_URL:
+    raise ImproperlyConfigured("SANDBOX_BACKEND=celery needs CELERY_BROKER_URL (redis://...).")
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# A run is acknowledged when it is done, and put back when its worker process dies, so a
+# killed worker costs a retry, not a lost run; one run at a time per worker process.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "sandbox"
+CELERY_RESULT_EXPIRES = 600
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Unacknowledged runs of a vanished worker host come back to the queue after this long; the
+# caller has long resent or given up by then, and the message's expiry drops it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 120,
+    "socket_timeout": 2,
+    "socket_connect_timeout": 2,
+}
+# The result backend retries for 20 s by default: a web process must give up inside its
+# caller's deadline instead.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+    }
+}
+CELERY_REDIS_SOCKET_TIMEOUT = 2
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 SANDBOX_TRY_RUNS_PER_MINUTE = env_int("SANDBOX_TRY_RUNS_PER_MINUTE", 10)
 RATE_LIMITS["try"] = (SANDBOX_TRY_RUNS_PER_MINUTE, 60)  # "Try it" runs, per minute
 # Runs of installations (the API's ``run`` and the page's Run form, one quota per user), per

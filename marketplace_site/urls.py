@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("marketplace_site.views.reviews")),
     path("", include("marketplace_site.views.accounts")),
     path("", include("marketplace_site.views.tokens")),
+    path("", include("marketplace_site.views.health")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -18,7 +18,7 @@ from depgraph.services import DependencyGraphService
 from marketplace_site.actions import installations, names
 from marketplace_site.actions.installations import plugin_module
 from marketplace_site.actions.manifests import as_data, check_manifest, manifest_errors
-from marketplace_site.providers import RegistryProvider
+from marketplace_site.providers import RegistryProvider, sandbox_backend
 from marketplace_site.types import (
     CircularDependencyError,
     DependencyNode,
@@ -28,7 +28,9 @@ from marketplace_site.types import (
     PluginManifest,
     PluginNotFound,
     ResolutionError,
+    Sandbox,
     SandboxResult,
+    SandboxUnavailable,
     module_name,
 )
 from registry.names import NameTooSimilar
@@ -36,7 +38,6 @@ from registry.services import RegistryService
 from resolver.services import ResolverService
 from reviews.services import ReviewService
 from sandbox import services as sandbox_services
-from sandbox.services import SandboxService
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class Marketplace:
         *,
         registry: RegistryService,
         resolver: ResolverService,
-        sandbox: SandboxService,
+        sandbox: Sandbox,
         reviews: ReviewService,
         sandbox_timeout_ms: int,
         sandbox_memory_limit_mb: int,
@@ -221,7 +222,7 @@ class Marketplace:
         with transaction.atomic(durable=True):
             self._store(manifest, owner)
             resolved, tree = self._resolve_and_check(manifest, self.provider())
-        result = self.run(manifest, context=context, user=owner, resolved=resolved)
+        result = self._run_after_install(manifest, context, owner, resolved)
         return InstallResult(manifest=manifest, resolved=resolved, tree=tree, sandbox=result)
 
     def install_published(
@@ -237,8 +238,29 @@ class Marketplace:
         if manifest is None:
             raise PluginNotFound(name, version)
         resolved, tree = self._resolve_and_check(manifest, self.provider())
-        result = self.run(manifest, context=context, user=user, resolved=resolved)
+        result = self._run_after_install(manifest, context, user, resolved)
         return InstallResult(manifest=manifest, resolved=resolved, tree=tree, sandbox=result)
+
+    def _run_after_install(
+        self,
+        manifest: PluginManifest,
+        context: Mapping[str, Any] | None,
+        user: Any,
+        resolved: Mapping[str, str],
+    ) -> SandboxResult:
+        """The install's run. The plugin is stored by now, so a sandbox that no worker
+        answers for is the run's failure (as a plugin's own failure is), not the install's."""
+        try:
+            return self.run(manifest, context=context, user=user, resolved=resolved)
+        except SandboxUnavailable as error:
+            return SandboxResult(
+                success=False,
+                output=None,
+                stdout="",
+                error=f"SandboxUnavailable: {error.message}",
+                duration_ms=0.0,
+                memory_bytes=0,
+            )
 
     def install(self, name: str, version: str | None = None, *, user: Any) -> Installation:
         """Pin the published ``name`` for ``user`` (``actions.installations.install``)."""
@@ -322,7 +344,7 @@ def create_marketplace(**settings: Any) -> Marketplace:
         resolver=ResolverService(
             max_rounds=setting("RESOLVER_MAX_ROUNDS"), timeout_ms=setting("RESOLVER_TIMEOUT_MS")
         ),
-        sandbox=SandboxService(),
+        sandbox=sandbox_backend(),
         reviews=ReviewService(),
         sandbox_timeout_ms=setting("SANDBOX_TIMEOUT_MS"),
         sandbox_memory_limit_mb=setting("SANDBOX_MEMORY_LIMIT_MB"),

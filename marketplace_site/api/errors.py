@@ -36,6 +36,7 @@ STATUS_CODES = {
     422: "unprocessable",
     429: "too_many_requests",
     500: "server_error",
+    503: "unavailable",
 }
 
 

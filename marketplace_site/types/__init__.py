@@ -15,6 +15,7 @@ from marketplace_site.types.errors import (
     MarketplaceError,
     PluginNotFound,
     ResolutionError,
+    SandboxUnavailable,
 )
 from marketplace_site.types.manifest import (
     CONSTRAINT_MAX_LENGTH,
@@ -104,6 +105,7 @@ __all__ = [
     "Reviews",
     "Sandbox",
     "SandboxResult",
+    "SandboxUnavailable",
     "SemVer",
     "SemVerIdentifier",
     "VersionKey",

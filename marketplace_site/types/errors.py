@@ -127,3 +127,12 @@ class CircularDependencyError(MarketplaceError):
     def __init__(self, cycle: Sequence[str], message: str | None = None) -> None:
         self.cycle: list[str] = list(cycle)
         super().__init__(message or "Circular dependency: " + " -> ".join(self.cycle))
+
+
+class SandboxUnavailable(MarketplaceError):
+    """No sandbox could run the code before the caller's deadline: no worker answered, or
+    the broker is unreachable. Nothing of the plugin's ran to completion; try again later
+    (RFC 9110 15.6.4: 503, the server cannot handle the request for now)."""
+
+    code = "sandbox_unavailable"
+    http_status = 503

@@ -23,6 +23,7 @@ from marketplace_site.types import (
     LockMismatch,
     MarketplaceError,
     ResolutionError,
+    SandboxUnavailable,
 )
 from marketplace_site.views.errors import http_error
 from marketplace_site.web.ratelimit import RateLimited, check_request
@@ -92,6 +93,9 @@ def installation_detail(request: HttpRequest, installation_id: int) -> HttpRespo
             except LockMismatch as error:
                 form.add_error(None, ValidationError(error.message, code=error.code))
                 status = 409
+            except SandboxUnavailable as error:
+                form.add_error(None, ValidationError(error.message, code=error.code))
+                status = error.http_status
             row.refresh_from_db()
     context: dict[str, Any] = {
         "installation": actions.to_value(row),

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from marketplace_site.actions import create_marketplace
 from marketplace_site.forms import TryPluginForm
 from marketplace_site.sections.try_it import try_url
+from marketplace_site.types import SandboxUnavailable
 from marketplace_site.web.ratelimit import RateLimited, check_request
 from sandbox.results import output_json
 
@@ -37,9 +38,13 @@ def plugin_try(request: HttpRequest, name: str) -> HttpResponse:
                 form.add_error(None, ValidationError(error.message, code="rate_limited"))
                 status = 429
             else:
-                result = marketplace.run(
-                    manifest, context=form.cleaned_data["context"], user=request.user
-                )
+                try:
+                    result = marketplace.run(
+                        manifest, context=form.cleaned_data["context"], user=request.user
+                    )
+                except SandboxUnavailable as error:
+                    form.add_error(None, ValidationError(error.message, code=error.code))
+                    status = error.http_status
     context = {
         "manifest": manifest,
         "form": form,

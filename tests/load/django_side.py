@@ -113,7 +113,14 @@ def verify(payload: dict[str, Any]) -> dict[str, Any]:
     )
     extra_reviews = sorted(f"{u} {p}" for (u, p) in rows if (u, p) not in expected_reviews)
 
+    from django.db.models import Sum
+
+    from marketplace_site.models import InstalledPlugin
+
     runs = SandboxRun.objects.filter(user__username__startswith="load-u").count()
+    installation_runs = InstalledPlugin.objects.filter(
+        user__username__startswith="load-u"
+    ).aggregate(total=Sum("run_count"))["total"]
     duplicates = {}
     for name in payload.get("duplicate_names", []):
         duplicates[name] = PluginVersion.objects.filter(
@@ -132,6 +139,7 @@ def verify(payload: dict[str, Any]) -> dict[str, Any]:
         "extra_reviews": extra_reviews,
         "install_runs_ok": int(payload.get("install_runs", 0)),
         "sandbox_runs_stored": runs,
+        "installation_runs_stored": installation_runs or 0,
         "duplicates": duplicates,
     }
 

@@ -322,9 +322,10 @@ def fetch(
     body: bytes | None = None,
     headers: Mapping[str, str] | None = None,
     timeout: float = 30,
+    host: str = HOST,
 ) -> Response:
-    """One request on a new connection to 127.0.0.1:``port`` (no keep-alive)."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    """One request on a new connection to ``host`` (127.0.0.1):``port`` (no keep-alive)."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
     started = time.perf_counter()
     try:
         conn.request(method, path, body=body, headers={"Connection": "close", **(headers or {})})
