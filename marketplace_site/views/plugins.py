@@ -2,11 +2,14 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods
 
 from marketplace_site import sections
@@ -17,35 +20,35 @@ from marketplace_site.sections.reviews import NO_FORMS, ReviewForms
 from marketplace_site.types import DuplicateVersion, InvalidManifest, MarketplaceError
 from marketplace_site.views.errors import http_error
 from marketplace_site.views.lookup import plugin_and_version
+from marketplace_site.web import page_cache
 from marketplace_site.web.page_cache import cached_for_visitors
 from marketplace_site.web.paging import page_of
 from marketplace_site.web.ratelimit import rate_limited
+from registry.models import Plugin, PluginVersion
 from registry.services import RegistryService, can_remove_version
-from sandbox import selectors as sandbox_selectors
 
 BROWSE_SORTS = {"name": "Name", "updated": "Last updated", "installs": "Installs"}
 BROWSE_PAGE_SIZE = 20
 
 
 def browse(request: HttpRequest) -> HttpResponse:
-    """Every plugin, paged, by name, by last update, or by installs (runs recorded)."""
+    """Every plugin, paged, by name, by last update, or by installs (installations held).
+
+    The count changes only with a publish or a removal, which bump the content generation,
+    so it is kept per generation; the page's rows come from the order's index."""
     sort = request.GET.get("sort", "name")
     if sort not in BROWSE_SORTS:
         sort = "name"
     registry = RegistryService()
-    number = request.GET.get("page")
-    if sort == "installs":
-        # Runs live in the sandbox app: order the names there, then fetch one page here.
-        counts = dict(sandbox_selectors.most_run())
-        names = list(registry.browse(sort="name").values_list("canonical_name", flat=True))
-        names.sort(key=lambda name: -counts.get(name, 0))  # stable: ties stay by name
-        page = page_of(names, number, per_page=BROWSE_PAGE_SIZE)
-        by_name = registry.browse().in_bulk(list(page.object_list), field_name="canonical_name")
-        page.object_list = [by_name[name] for name in page.object_list if name in by_name]
-        for plugin in page.object_list:
-            plugin.run_count = counts.get(plugin.canonical_name, 0)
-    else:
-        page = page_of(registry.browse(sort=sort), number, per_page=BROWSE_PAGE_SIZE)
+    key = f"browse-count:{page_cache.generation()}"
+    total = caches["fragments"].get(key)
+    if total is None:
+        total = registry.browse_count()
+        caches["fragments"].set(key, total, settings.PAGE_CACHE_SECONDS)
+    # Paging a range costs nothing; the page's plugins are read for its slice alone.
+    page = page_of(range(total), request.GET.get("page"), per_page=BROWSE_PAGE_SIZE)
+    start = (page.number - 1) * BROWSE_PAGE_SIZE
+    page.object_list = registry.browse_page(sort=sort, offset=start, limit=BROWSE_PAGE_SIZE)
     context = {"page": page, "sort": sort, "sorts": BROWSE_SORTS}
     return render(request, "registry/plugin_list.html", context)
 
@@ -53,18 +56,40 @@ def browse(request: HttpRequest) -> HttpResponse:
 def render_plugin_page(
     request: HttpRequest, name: str, *, review_forms: ReviewForms = NO_FORMS, status: int = 200
 ) -> HttpResponse:
-    """A plugin's page; a review endpoint passes the forms it sends back with their errors."""
+    """A plugin's page; a review endpoint passes the forms it sends back with their errors.
+
+    The parts every viewer sees alike (the dependency tree, the versions, the source) are
+    rendered once per content generation and kept in the "fragments" cache; only the parts
+    that depend on the viewer (reviews and their forms, the install form) are built for
+    each request, and the costly sections only when a fragment is missing.
+    """
     marketplace = create_marketplace()
     plugin, selected = plugin_and_version(marketplace, request, name)
+    parts = sections.plugin_page(request, marketplace, plugin, selected, review_forms=review_forms)
+    key = fragment_key(plugin, selected)
+    seconds = settings.PAGE_CACHE_SECONDS
+    installable = caches["fragments"].get(f"installable:{key}")
+    if installable is None:
+        installable = bool(parts["depgraph"]["installable"])
+        caches["fragments"].set(f"installable:{key}", installable, seconds)
     context: dict[str, Any] = {
         "plugin": plugin,
         "selected": selected,
-        "versions": marketplace.registry.version_rows(name),
+        "versions": SimpleLazyObject(lambda: marketplace.registry.version_rows(name)),
         "can_remove": can_remove_version(request.user, plugin),
         "api_install_url": request.build_absolute_uri(reverse("api:install_run")),
-        **sections.plugin_page(request, marketplace, plugin, selected, review_forms=review_forms),
+        "installable": installable,
+        "fragment_key": key,
+        "fragment_seconds": seconds,
+        **parts,
     }
     return render(request, "registry/plugin_detail.html", context, status=status)
+
+
+def fragment_key(plugin: Plugin, selected: PluginVersion) -> str:
+    """What a plugin page's shared fragments are keyed by: the content generation (bumped by
+    every publish, removal and review change), the plugin and its last update, the version."""
+    return f"{page_cache.generation()}:{plugin.pk}:{plugin.updated_at.timestamp()}:{selected.pk}"
 
 
 @cached_for_visitors
