@@ -27,10 +27,13 @@ def plugin_page(
 ) -> dict[str, Any]:
     """The plugin page's parts; ``review_forms`` are forms a review POST sent back invalid.
 
-    ``depgraph`` is built on first use: the page keeps its rendered tree in the fragment
-    cache, and a resolution is the page's costliest part."""
+    ``depgraph`` is built on first use, and ``reviews`` is a function that builds the reviews
+    part's context: the page keeps both rendered in the fragment cache, so a page served
+    from there builds neither."""
     return {
-        **reviews.plugin_section(request, marketplace, plugin, selected, review_forms),
+        "reviews": lambda: reviews.plugin_section(
+            request, marketplace, plugin, selected, review_forms
+        ),
         "depgraph": SimpleLazyObject(
             lambda: depgraph.plugin_section(request, marketplace, plugin, selected)["depgraph"]
         ),

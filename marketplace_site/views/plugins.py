@@ -1,5 +1,7 @@
 """The plugin pages: browse, a plugin's page, publishing, and removing a version."""
 
+import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -8,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods
@@ -72,9 +75,10 @@ def render_plugin_page(
     if installable is None:
         installable = bool(parts["depgraph"]["installable"])
         caches["fragments"].set(f"installable:{key}", installable, seconds)
+    base: dict[str, Any] = {"plugin": plugin, "selected": selected}
     context: dict[str, Any] = {
-        "plugin": plugin,
-        "selected": selected,
+        **base,
+        "reviews_html": reviews_fragment(request, key, parts.pop("reviews"), base, review_forms),
         "versions": SimpleLazyObject(lambda: marketplace.registry.version_rows(name)),
         "can_remove": can_remove_version(request.user, plugin),
         "api_install_url": request.build_absolute_uri(reverse("api:install_run")),
@@ -84,6 +88,31 @@ def render_plugin_page(
         **parts,
     }
     return render(request, "registry/plugin_detail.html", context, status=status)
+
+
+def reviews_fragment(
+    request: HttpRequest,
+    key: str,
+    build: Callable[[], dict[str, Any]],
+    base: dict[str, Any],
+    review_forms: ReviewForms,
+) -> str:
+    """The reviews part, rendered: it differs by viewer (their own review, votes, reports,
+    moderation, and CSRF tokens of their CSRF secret), so a viewer's copy is kept under
+    their user id and CSRF secret, for a GET without forms sent back."""
+    secret = request.META.get("CSRF_COOKIE", "")
+    keep = request.method == "GET" and review_forms is NO_FORMS and bool(secret)
+    user = request.user.pk if request.user.is_authenticated else 0
+    digest = hashlib.sha256(f"{secret}|{request.GET.urlencode()}".encode()).hexdigest()[:32]
+    cache_key = f"reviews:{key}:{user}:{digest}"
+    html: str | None = caches["fragments"].get(cache_key) if keep else None
+    if html is None:
+        html = render_to_string(
+            "includes/_plugin_reviews.html", {**base, **build()}, request=request
+        )
+        if keep:
+            caches["fragments"].set(cache_key, html, settings.PAGE_CACHE_SECONDS)
+    return html
 
 
 def fragment_key(plugin: Plugin, selected: PluginVersion) -> str:
