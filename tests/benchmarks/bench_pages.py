@@ -19,6 +19,7 @@ Loopback only, bounded in time; the server is stopped at the end. Exit 0 when th
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
 import tempfile
 import threading
@@ -154,7 +155,12 @@ def run_on(db: str, args: argparse.Namespace, workdir: Path) -> bool:
         print(f"[{db}] preparing: migrate, collectstatic, seed_demo ...", flush=True)
         prepare_site(env)
         found = django_side(env, "setup", {"clients": args.threads, "owner_tokens": 0})
-        cookies = [f"{found['session_cookie']}={user['session']}" for user in found["users"]]
+        # A browser keeps its CSRF cookie between pages: each client has one of its own.
+        cookies = [
+            f"{found['session_cookie']}={user['session']}; "
+            f"{found['csrf_cookie']}={secrets.token_hex(16)}"
+            for user in found["users"]
+        ]
         extra = ["--access-logfile", "/dev/null"] if args.no_access_log else []
         if args.workers:
             extra += ["--workers", str(args.workers)]
