@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "marketplace_site.web.page_cache.content_generation",
             ],
         },
     },
@@ -145,6 +146,15 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
+# Rendered parts of pages that many users share (the plugin page's dependency tree, versions,
+# source), kept in each worker's memory: they are keyed by the content generation
+# (marketplace_site/web/page_cache.py), which lives in the default cache that every worker
+# shares, so a change anywhere makes every worker's copy unreachable at once.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "OPTIONS": {"MAX_ENTRIES": 5_000},
+}
 
 # Per-user limits on writes and expensive reads: action -> (requests, window in seconds).
 # Anonymous requests (an install plan) count per client address. Each is overridable from the

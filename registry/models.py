@@ -18,7 +18,22 @@ LISTING_FIELDS = (
     "latest__keywords",
     "latest__author",
     "owner__username",
+    "install_count",
+    "installation_run_count",
+    "trial_run_count",
 )
+
+# The browse page's orders: each is one index (Plugin.Meta.indexes), so a page of 100,000
+# plugins is read from the index, not sorted. The name breaks ties so pages never overlap.
+BROWSE_ORDERS: dict[str, tuple[str, ...]] = {
+    "name": ("canonical_name",),
+    "updated": ("-updated_at", "canonical_name"),
+    "installs": ("-install_count", "canonical_name"),
+}
+
+
+# The plugins that browse lists: those with a version to show.
+LISTED = models.Q(latest__isnull=False)
 
 
 class PluginQuerySet(models.QuerySet["Plugin"]):
@@ -34,10 +49,13 @@ class PluginQuerySet(models.QuerySet["Plugin"]):
         return self.with_latest().only(*LISTING_FIELDS)
 
     def by_name(self) -> "PluginQuerySet":
-        return self.order_by("canonical_name")
+        return self.order_by(*BROWSE_ORDERS["name"])
 
     def recently_updated(self) -> "PluginQuerySet":
-        return self.order_by("-updated_at", "canonical_name")
+        return self.order_by(*BROWSE_ORDERS["updated"])
+
+    def most_installed(self) -> "PluginQuerySet":
+        return self.order_by(*BROWSE_ORDERS["installs"])
 
 
 class Plugin(models.Model):
@@ -72,12 +90,30 @@ class Plugin(models.Model):
         blank=True,
         help_text="When its owner removed the last version; the name stays reserved for them.",
     )
+    # Counters kept by the integration layer as things happen (registry.services.count_*),
+    # so that a page shows them and browse sorts by them without counting rows of other apps.
+    install_count = models.PositiveBigIntegerField(
+        default=0, help_text="Installations users hold now (not trial runs, not failed attempts)."
+    )
+    installation_run_count = models.PositiveBigIntegerField(
+        default=0, help_text="Runs of users' installations: a host application's calls."
+    )
+    trial_run_count = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Sandbox runs through Try it and the install workflow, failed ones too.",
+    )
 
     objects = PluginQuerySet.as_manager()
 
     class Meta:
         ordering = ["canonical_name"]
         permissions = [("release_name", "Can release a reserved plugin name")]
+        # Partial, on the plugins browse lists (those with a version), so that a page's ids
+        # are read from the index alone however deep the page is.
+        indexes = [
+            models.Index(fields=list(fields), name=f"plugin_browse_{sort}", condition=LISTED)
+            for sort, fields in BROWSE_ORDERS.items()
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(canonical_name=""), name="plugin_name_not_empty"

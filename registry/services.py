@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from marketplace_site.types import (
@@ -18,7 +20,7 @@ from marketplace_site.types import (
     validate_manifest_data,
 )
 from registry import search as search_index
-from registry.models import YANK_REASON_MAX_LENGTH, Plugin, PluginVersion
+from registry.models import BROWSE_ORDERS, LISTED, YANK_REASON_MAX_LENGTH, Plugin, PluginVersion
 from registry.names import lookalike
 from registry.versioning import parse_version, precedence_key
 
@@ -41,6 +43,8 @@ class NotPluginOwner(Forbidden):
 class SearchPage:
     plugins: list[Plugin]
     total: int
+    # "Did you mean ...?" when few plugins match (registry.search.suggestion); else None.
+    suggestion: str | None = None
 
 
 def may_use_name(user: Any, name: str) -> bool:
@@ -93,6 +97,58 @@ def _refresh_latest(plugin: Plugin) -> PluginVersion | None:
         latest.plugin = plugin
     search_index.index_plugin(plugin.pk, latest)
     return latest
+
+
+COUNTERS = ("install_count", "installation_run_count", "trial_run_count")
+
+
+@dataclass(frozen=True)
+class PluginCounts:
+    """What a plugin's page, card and API show of its use, each counted apart.
+
+    ``installs``: installations users hold now; ``installation_runs``: runs of those
+    installations (a host application's calls); ``trial_runs``: sandbox runs through Try it
+    and the install workflow, failed and timed-out ones included.
+    """
+
+    installs: int = 0
+    installation_runs: int = 0
+    trial_runs: int = 0
+
+    @classmethod
+    def of(cls, plugin: Plugin) -> "PluginCounts":
+        return cls(plugin.install_count, plugin.installation_run_count, plugin.trial_run_count)
+
+
+def plugin_counts_add(
+    *, name: str, installs: int = 0, installation_runs: int = 0, trial_runs: int = 0
+) -> None:
+    """Add to a plugin's counters (a negative ``installs`` for an uninstall), in one UPDATE so
+    that simultaneous requests each count; a counter never goes below 0. A name that is not
+    (or no longer) published counts nothing."""
+    deltas = dict(zip(COUNTERS, (installs, installation_runs, trial_runs), strict=True))
+    changes = {
+        field: Greatest(F(field) + delta, 0) if delta < 0 else F(field) + delta
+        for field, delta in deltas.items()
+        if delta
+    }
+    if changes:
+        Plugin.objects.filter(canonical_name=canonical_name(name)).update(**changes)
+
+
+def plugin_counts_set(counts: dict[str, PluginCounts]) -> int:
+    """Set every plugin's counters from a full recount (canonical name -> counts; a plugin
+    missing from ``counts`` gets zeros). Returns how many plugins changed."""
+    changed = []
+    for plugin in Plugin.objects.only("canonical_name", *COUNTERS):
+        wanted = counts.get(plugin.canonical_name, PluginCounts())
+        if PluginCounts.of(plugin) != wanted:
+            plugin.install_count = wanted.installs
+            plugin.installation_run_count = wanted.installation_runs
+            plugin.trial_run_count = wanted.trial_runs
+            changed.append(plugin)
+    Plugin.objects.bulk_update(changed, list(COUNTERS), batch_size=500)
+    return len(changed)
 
 
 class RegistryService:
@@ -210,9 +266,29 @@ class RegistryService:
         return [plugin.latest.to_manifest() for plugin in window if plugin.latest is not None]
 
     def browse(self, *, sort: str = "name") -> Any:
-        """A queryset of plugins with their latest version, for paging in views."""
-        plugins = Plugin.objects.with_latest()
-        return plugins.recently_updated() if sort == "updated" else plugins.by_name()
+        """A queryset of plugins with what a card shows, for paging in views: by name,
+        ``updated`` (newest first) or ``installs`` (most first); ties by name. Each order
+        reads one index (``BROWSE_ORDERS``)."""
+        return Plugin.objects.for_listing().order_by(
+            *BROWSE_ORDERS.get(sort, BROWSE_ORDERS["name"])
+        )
+
+    def browse_count(self) -> int:
+        """How many plugins browse lists."""
+        return Plugin.objects.with_latest().count()
+
+    def browse_page(self, *, sort: str = "name", offset: int = 0, limit: int = 20) -> list[Plugin]:
+        """One page of ``browse(sort=sort)``: the page's ids are read from the order's index
+        alone, then only those rows are joined to their version and owner, so a page deep in
+        100,000 plugins does not join every row it skips."""
+        order = BROWSE_ORDERS.get(sort, BROWSE_ORDERS["name"])
+        ids = list(
+            Plugin.objects.filter(LISTED)
+            .order_by(*order)
+            .values_list("pk", flat=True)[offset : offset + limit]
+        )
+        by_id = Plugin.objects.for_listing().in_bulk(ids)
+        return [by_id[i] for i in ids if i in by_id]
 
     def search(self, query: str, limit: int = 20) -> list[PluginManifest]:
         ids, _ = search_index.search_plugin_ids(query, limit=limit)
@@ -223,7 +299,8 @@ class RegistryService:
     def search_page(self, query: str, *, limit: int = 20, offset: int = 0) -> SearchPage:
         """One page of matches as plugin rows for listing (without their code)."""
         plugins, total = search_index.search_page(query, limit=limit, offset=offset)
-        return SearchPage(plugins=plugins, total=total)
+        suggestion = search_index.suggestion(query, total=total) if offset == 0 else None
+        return SearchPage(plugins=plugins, total=total, suggestion=suggestion)
 
     def remove_version(self, name: str, version: str) -> bool:
         parsed = parse_version(version)

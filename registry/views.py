@@ -33,6 +33,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "words": query_words(query),
             "plugins": results.plugins,
             "total": results.total,
+            "suggestion": results.suggestion,
             "count_cap": count_cap(limit=PAGE_SIZE, offset=offset),
             "number": number,
             "previous_page": number - 1 if number > 1 else None,

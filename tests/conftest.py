@@ -85,8 +85,11 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 def _no_page_cache(settings: Any) -> None:
     """Tests change data between requests inside one transaction, where the cache's
     invalidation (on commit) never runs; tests/marketplace_site/web/test_page_cache.py turns
-    it on."""
+    it on. The fragments cache (memory) is emptied too: ids come back after a rollback."""
+    from django.core.cache import caches
+
     settings.PAGE_CACHE_SECONDS = 0
+    caches["fragments"].clear()
 
 
 @pytest.fixture(autouse=True)

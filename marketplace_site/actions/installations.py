@@ -34,6 +34,7 @@ from marketplace_site.types import (
     module_name,
     version_sort_key,
 )
+from registry.services import plugin_counts_add
 
 if TYPE_CHECKING:
     from marketplace_site.actions.marketplace import Marketplace
@@ -194,9 +195,11 @@ def pin_exactly(
 
 def _store(owner: Any, manifest: PluginManifest, pins: list[PinnedVersion]) -> Installation:
     with transaction.atomic():
-        row, _created = InstalledPlugin.objects.select_for_update().get_or_create(
+        row, created = InstalledPlugin.objects.select_for_update().get_or_create(
             user=owner, plugin_name=manifest.canonical_name, defaults={"version": manifest.version}
         )
+        if created:  # installing again re-pins: still one install
+            plugin_counts_add(name=manifest.canonical_name, installs=1)
         row.version = manifest.version
         row.save()
         row.pins.all().delete()
@@ -242,9 +245,11 @@ def run_installed(
         timeout_ms=marketplace.sandbox_timeout_ms,
         memory_limit_mb=marketplace.sandbox_memory_limit_mb,
     )
-    InstalledPlugin.objects.filter(pk=row.pk).update(
-        run_count=F("run_count") + 1, last_run_at=timezone.now()
-    )
+    with transaction.atomic():
+        InstalledPlugin.objects.filter(pk=row.pk).update(
+            run_count=F("run_count") + 1, last_run_at=timezone.now()
+        )
+        plugin_counts_add(name=row.plugin_name, installation_runs=1)
     return result
 
 
@@ -278,7 +283,10 @@ def upgrade(marketplace: Marketplace, installation_id: object, *, user: Any) -> 
 def uninstall(marketplace: Marketplace, installation_id: object, *, user: Any) -> bool:
     """Remove the installation and its lock; ``InstallationNotFound`` if not the user's."""
     row = owned(installation_id, user)
-    deleted, _ = InstalledPlugin.objects.filter(pk=row.pk).delete()
+    with transaction.atomic():
+        deleted, _ = InstalledPlugin.objects.filter(pk=row.pk).delete()
+        if deleted:
+            plugin_counts_add(name=row.plugin_name, installs=-1)
     return bool(deleted)
 
 

@@ -33,6 +33,7 @@ from marketplace_site.types import (
     SandboxUnavailable,
     module_name,
 )
+from registry import services as registry_services
 from registry.names import NameTooSimilar
 from registry.services import RegistryService
 from resolver.services import ResolverService
@@ -330,6 +331,7 @@ class Marketplace:
             result=result,
             user=user if getattr(user, "is_authenticated", False) else None,
         )
+        registry_services.plugin_counts_add(name=manifest.canonical_name, trial_runs=1)
         return result
 
 

@@ -24,6 +24,7 @@ from marketplace_site.api.schemas import (
     PluginDetailOut,
     PluginListOut,
     PluginSummaryOut,
+    SearchOut,
     VersionOut,
     VersionParam,
     YankIn,
@@ -32,6 +33,7 @@ from marketplace_site.types import CONSTRAINT_MAX_LENGTH, PluginNotFound
 from marketplace_site.web.ratelimit import check_publish_limit, record_publish
 from registry.models import Plugin, PluginVersion
 from registry.names import HeldForReview
+from registry.services import PluginCounts
 from resolver.constraints import pins_exactly
 
 router = Router()
@@ -53,7 +55,17 @@ def _summary(plugin: Plugin) -> PluginSummaryOut:
         keywords=list(latest.keywords),
         owner=_owner_name(plugin),
         updated_at=plugin.updated_at,
+        **_counts(plugin),
     )
+
+
+def _counts(plugin: Plugin) -> dict[str, int]:
+    counts = PluginCounts.of(plugin)
+    return {
+        "installs": counts.installs,
+        "installation_runs": counts.installation_runs,
+        "trial_runs": counts.trial_runs,
+    }
 
 
 def _version_out(row: PluginVersion) -> VersionOut:
@@ -86,7 +98,9 @@ def plugin_list(
     request: HttpRequest,
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
     limit: int = Query(20, ge=1, le=MAX_PAGE_SIZE),
-    sort: Literal["name", "updated"] = Query("name", description="name, or updated (newest)"),
+    sort: Literal["name", "updated", "installs"] = Query(
+        "name", description="name, updated (newest first) or installs (most first)"
+    ),
 ) -> PluginListOut:
     plugins = create_marketplace().registry.browse(sort=sort)
     return PluginListOut(
@@ -99,14 +113,15 @@ def plugin_list(
 
 @router.get(
     "/search",
-    response={200: PluginListOut, **error_responses(400)},
+    response={200: SearchOut, **error_responses(400)},
     tags=["plugins"],
     summary="Search plugins by name, keywords, description and author",
     description=(
         "Every word matches as a whole word or a prefix; name matches come first, then"
         " keywords, then description and author. `count` stops one past max(100, offset +"
         " limit): a count above that bound means more matches than it, so a client pages on"
-        " while `offset + limit < count`."
+        " while `offset + limit < count`. When few plugins match, `suggestion` is the query"
+        " with its misspelt words corrected from plugin names and keywords."
     ),
 )
 def plugin_search(
@@ -114,13 +129,14 @@ def plugin_search(
     q: str = Query(..., min_length=1, max_length=QUERY_MAX_LENGTH),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
     limit: int = Query(20, ge=1, le=MAX_PAGE_SIZE),
-) -> PluginListOut:
+) -> SearchOut:
     page = create_marketplace().registry.search_page(q, limit=limit, offset=offset)
-    return PluginListOut(
+    return SearchOut(
         count=page.total,
         offset=offset,
         limit=limit,
         items=[_summary(plugin) for plugin in page.plugins],
+        suggestion=page.suggestion,
     )
 
 
@@ -143,6 +159,7 @@ def plugin_detail(request: HttpRequest, name: str = NameParam) -> PluginDetailOu
         average_rating=marketplace.reviews.average_rating(plugin.canonical_name),
         created_at=plugin.created_at,
         updated_at=plugin.updated_at,
+        **_counts(plugin),
     )
 
 

@@ -104,6 +104,11 @@ class ManifestOut(Schema):
         return cls(**manifest.to_dict())
 
 
+INSTALLS_DOC = "Installations users hold now (trial runs and failed attempts excluded)."
+INSTALLATION_RUNS_DOC = "Runs of users' installations: a host application's calls."
+TRIAL_RUNS_DOC = "Try it and install-workflow runs in the sandbox, failed ones included."
+
+
 class PluginSummaryOut(Schema):
     name: str
     canonical_name: str
@@ -113,6 +118,9 @@ class PluginSummaryOut(Schema):
     keywords: list[str]
     owner: str | None
     updated_at: datetime
+    installs: int = Field(description=INSTALLS_DOC)
+    installation_runs: int = Field(description=INSTALLATION_RUNS_DOC)
+    trial_runs: int = Field(description=TRIAL_RUNS_DOC)
 
 
 class PluginListOut(Schema):
@@ -120,6 +128,15 @@ class PluginListOut(Schema):
     offset: int
     limit: int
     items: list[PluginSummaryOut]
+
+
+class SearchOut(PluginListOut):
+    suggestion: str | None = Field(
+        description=(
+            "When few plugins match: the query with each unknown word replaced by the nearest"
+            " plugin name or keyword (typo-tolerant, e.g. `chart` for `chrat`); else null."
+        )
+    )
 
 
 class PluginDetailOut(Schema):
@@ -131,6 +148,9 @@ class PluginDetailOut(Schema):
     average_rating: float | None
     created_at: datetime
     updated_at: datetime
+    installs: int = Field(description=INSTALLS_DOC)
+    installation_runs: int = Field(description=INSTALLATION_RUNS_DOC)
+    trial_runs: int = Field(description=TRIAL_RUNS_DOC)
 
 
 class VersionOut(Schema):

@@ -9,6 +9,7 @@ from ``account_page``. To add a part, write its builder in a module here and cal
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from marketplace_site.actions import Marketplace
 from marketplace_site.sections import depgraph, range_calculator, reviews, try_it
@@ -24,10 +25,18 @@ def plugin_page(
     *,
     review_forms: ReviewForms = NO_FORMS,
 ) -> dict[str, Any]:
-    """The plugin page's parts; ``review_forms`` are forms a review POST sent back invalid."""
+    """The plugin page's parts; ``review_forms`` are forms a review POST sent back invalid.
+
+    ``depgraph`` is built on first use, and ``reviews`` is a function that builds the reviews
+    part's context: the page keeps both rendered in the fragment cache, so a page served
+    from there builds neither."""
     return {
-        **reviews.plugin_section(request, marketplace, plugin, selected, review_forms),
-        **depgraph.plugin_section(request, marketplace, plugin, selected),
+        "reviews": lambda: reviews.plugin_section(
+            request, marketplace, plugin, selected, review_forms
+        ),
+        "depgraph": SimpleLazyObject(
+            lambda: depgraph.plugin_section(request, marketplace, plugin, selected)["depgraph"]
+        ),
         **try_it.plugin_section(request, marketplace, plugin, selected),
         **range_calculator.plugin_section(request, marketplace, plugin, selected),
     }

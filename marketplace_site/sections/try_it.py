@@ -1,4 +1,7 @@
-"""The sandbox's part of the plugin page: the "Try it" link and the run counts."""
+"""The sandbox's part of the plugin page: the "Try it" link.
+
+The run counts are the plugin's own counters (``registry.models.Plugin``), read with the
+plugin itself: no query here."""
 
 from typing import Any
 
@@ -7,9 +10,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from marketplace_site.actions import Marketplace
-from marketplace_site.actions.installations import runs_of_installations
 from registry.models import Plugin, PluginVersion
-from sandbox import services as sandbox_services
 
 
 def try_url(name: str, version: str | None) -> str:
@@ -20,12 +21,5 @@ def try_url(name: str, version: str | None) -> str:
 def plugin_section(
     request: HttpRequest, marketplace: Marketplace, plugin: Plugin, selected: PluginVersion
 ) -> dict[str, Any]:
-    """Context for includes/_plugin_sandbox.html: the Try it link and the run count."""
-    return {
-        "sandbox_try_url": try_url(plugin.display_name, selected.version),
-        "sandbox_run_count": sandbox_services.install_counts([plugin.display_name])[
-            plugin.display_name
-        ],
-        # Runs of users' installations (a host application's calls), counted apart.
-        "installation_runs": runs_of_installations(plugin_name=plugin.display_name),
-    }
+    """Context for includes/_plugin_sandbox.html: the Try it link."""
+    return {"sandbox_try_url": try_url(plugin.display_name, selected.version)}

@@ -1,13 +1,18 @@
 """The plugin pages: browse, a plugin's page, publishing, yanking and removing a version."""
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace_site import sections
@@ -18,6 +23,7 @@ from marketplace_site.sections.reviews import NO_FORMS, ReviewForms
 from marketplace_site.types import DuplicateVersion, InvalidManifest, MarketplaceError
 from marketplace_site.views.errors import http_error
 from marketplace_site.views.lookup import plugin_and_version
+from marketplace_site.web import page_cache
 from marketplace_site.web.page_cache import cached_for_visitors
 from marketplace_site.web.paging import page_of
 from marketplace_site.web.ratelimit import (
@@ -25,33 +31,32 @@ from marketplace_site.web.ratelimit import (
     check_publish_limit,
     record_publish,
 )
+from registry.models import Plugin, PluginVersion
 from registry.names import HeldForReview
 from registry.services import NotPluginOwner, RegistryService, can_remove_version, can_yank
-from sandbox import selectors as sandbox_selectors
 
 BROWSE_SORTS = {"name": "Name", "updated": "Last updated", "installs": "Installs"}
 BROWSE_PAGE_SIZE = 20
 
 
 def browse(request: HttpRequest) -> HttpResponse:
-    """Every plugin, paged, by name, by last update, or by installs (runs recorded)."""
+    """Every plugin, paged, by name, by last update, or by installs (installations held).
+
+    The count changes only with a publish or a removal, which bump the content generation,
+    so it is kept per generation; the page's rows come from the order's index."""
     sort = request.GET.get("sort", "name")
     if sort not in BROWSE_SORTS:
         sort = "name"
     registry = RegistryService()
-    number = request.GET.get("page")
-    if sort == "installs":
-        # Runs live in the sandbox app: order the names there, then fetch one page here.
-        counts = dict(sandbox_selectors.most_run())
-        names = list(registry.browse(sort="name").values_list("canonical_name", flat=True))
-        names.sort(key=lambda name: -counts.get(name, 0))  # stable: ties stay by name
-        page = page_of(names, number, per_page=BROWSE_PAGE_SIZE)
-        by_name = registry.browse().in_bulk(list(page.object_list), field_name="canonical_name")
-        page.object_list = [by_name[name] for name in page.object_list if name in by_name]
-        for plugin in page.object_list:
-            plugin.run_count = counts.get(plugin.canonical_name, 0)
-    else:
-        page = page_of(registry.browse(sort=sort), number, per_page=BROWSE_PAGE_SIZE)
+    key = f"browse-count:{page_cache.generation()}"
+    total = caches["fragments"].get(key)
+    if total is None:
+        total = registry.browse_count()
+        caches["fragments"].set(key, total, settings.PAGE_CACHE_SECONDS)
+    # Paging a range costs nothing; the page's plugins are read for its slice alone.
+    page = page_of(range(total), request.GET.get("page"), per_page=BROWSE_PAGE_SIZE)
+    start = (page.number - 1) * BROWSE_PAGE_SIZE
+    page.object_list = registry.browse_page(sort=sort, offset=start, limit=BROWSE_PAGE_SIZE)
     context = {"page": page, "sort": sort, "sorts": BROWSE_SORTS}
     return render(request, "registry/plugin_list.html", context)
 
@@ -65,24 +70,72 @@ def render_plugin_page(
     status: int = 200,
 ) -> HttpResponse:
     """A plugin's page; a review or yank endpoint passes the form it sends back with its
-    errors (a yank form with the version it is for)."""
+    errors (a yank form with the version it is for).
+
+    The parts every viewer sees alike (the dependency tree, the versions, the source) are
+    rendered once per content generation and kept in the "fragments" cache; only the parts
+    that depend on the viewer (reviews and their forms, the install form) are built for
+    each request, and the costly sections only when a fragment is missing.
+    """
     marketplace = create_marketplace()
     plugin, selected = plugin_and_version(marketplace, request, name)
+    parts = sections.plugin_page(request, marketplace, plugin, selected, review_forms=review_forms)
+    key = fragment_key(plugin, selected)
+    seconds = settings.PAGE_CACHE_SECONDS
+    installable = caches["fragments"].get(f"installable:{key}")
+    if installable is None:
+        installable = bool(parts["depgraph"]["installable"])
+        caches["fragments"].set(f"installable:{key}", installable, seconds)
+    base: dict[str, Any] = {"plugin": plugin, "selected": selected}
     context: dict[str, Any] = {
-        "plugin": plugin,
-        "selected": selected,
-        "versions": marketplace.registry.version_rows(name),
+        **base,
+        "reviews_html": reviews_fragment(request, key, parts.pop("reviews"), base, review_forms),
+        "versions": SimpleLazyObject(lambda: marketplace.registry.version_rows(name)),
         "can_remove": can_remove_version(request.user, plugin),
         "can_yank": can_yank(request.user, plugin),
         "yank_form_version": yank_form[0] if yank_form else None,
         "yank_form": yank_form[1] if yank_form else YankForm(),
         "api_install_url": request.build_absolute_uri(reverse("api:install_run")),
-        "dependency_warnings": plugin_actions.dependency_warnings(
-            marketplace, selected.to_manifest()
+        "dependency_warnings": SimpleLazyObject(
+            lambda: plugin_actions.dependency_warnings(marketplace, selected.to_manifest())
         ),
-        **sections.plugin_page(request, marketplace, plugin, selected, review_forms=review_forms),
+        "installable": installable,
+        "fragment_key": key,
+        "fragment_seconds": seconds,
+        **parts,
     }
     return render(request, "registry/plugin_detail.html", context, status=status)
+
+
+def reviews_fragment(
+    request: HttpRequest,
+    key: str,
+    build: Callable[[], dict[str, Any]],
+    base: dict[str, Any],
+    review_forms: ReviewForms,
+) -> str:
+    """The reviews part, rendered: it differs by viewer (their own review, votes, reports,
+    moderation, and CSRF tokens of their CSRF secret), so a viewer's copy is kept under
+    their user id and CSRF secret, for a GET without forms sent back."""
+    secret = request.META.get("CSRF_COOKIE", "")
+    keep = request.method == "GET" and review_forms is NO_FORMS and bool(secret)
+    user = request.user.pk if request.user.is_authenticated else 0
+    digest = hashlib.sha256(f"{secret}|{request.GET.urlencode()}".encode()).hexdigest()[:32]
+    cache_key = f"reviews:{key}:{user}:{digest}"
+    html: str | None = caches["fragments"].get(cache_key) if keep else None
+    if html is None:
+        html = render_to_string(
+            "includes/_plugin_reviews.html", {**base, **build()}, request=request
+        )
+        if keep:
+            caches["fragments"].set(cache_key, html, settings.PAGE_CACHE_SECONDS)
+    return html
+
+
+def fragment_key(plugin: Plugin, selected: PluginVersion) -> str:
+    """What a plugin page's shared fragments are keyed by: the content generation (bumped by
+    every publish, removal and review change), the plugin and its last update, the version."""
+    return f"{page_cache.generation()}:{plugin.pk}:{plugin.updated_at.timestamp()}:{selected.pk}"
 
 
 @cached_for_visitors

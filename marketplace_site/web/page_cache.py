@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
 
 GENERATION_KEY = "pages:generation"
 
@@ -86,3 +87,13 @@ def cached_for_visitors(view: Callable[..., HttpResponse]) -> Callable[..., Http
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__
     return wrapper
+
+
+def content_generation(request: HttpRequest) -> dict[str, Any]:
+    """Template context processor: ``content_generation``, read from the cache only if a
+    template uses it (a ``{% cache %}`` fragment keyed by it, such as the home page's), and
+    ``fragment_seconds``, how long such a fragment lives (PAGE_CACHE_SECONDS; 0: not kept)."""
+    return {
+        "content_generation": SimpleLazyObject(generation),
+        "fragment_seconds": settings.PAGE_CACHE_SECONDS,
+    }

@@ -4,7 +4,8 @@ One interface, two engines: SQLite FTS5 on the embedded default (``sqlite``), Po
 full-text search (``postgres``: tsvector columns with GIN indexes) on PostgreSQL. Every query
 word matches as a whole word or as a prefix; how matches rank is the one table in ``policy``
 (name, then keywords, then description, then author). ``indexing`` keeps the index in step
-with the registry; ``listing`` loads PostgreSQL's rows as result cards.
+with the registry; ``listing`` loads PostgreSQL's rows as result cards; ``suggest`` corrects
+misspelt words from the vocabulary of plugin names and keywords (``terms``).
 """
 
 from django.db import connection
@@ -13,9 +14,11 @@ from registry.models import Plugin
 from registry.search import postgres, sqlite
 from registry.search.indexing import index_plugin, index_tables, rebuild_index, remove_orphans
 from registry.search.policy import TIERS, query_words
+from registry.search.suggest import SUGGEST_BELOW, corrected_query
 
 __all__ = [
     "COUNT_CAP",
+    "SUGGEST_BELOW",
     "TIERS",
     "count_cap",
     "index_plugin",
@@ -25,6 +28,7 @@ __all__ = [
     "remove_orphans",
     "search_page",
     "search_plugin_ids",
+    "suggestion",
 ]
 
 # Counting stops past this many matches (or past the requested page, if that is further):
@@ -67,3 +71,12 @@ def search_plugin_ids(query: str, *, limit: int = 20, offset: int = 0) -> tuple[
         return sqlite.search(
             cursor, words, limit=limit, offset=offset, cap=count_cap(limit=limit, offset=offset)
         )
+
+
+def suggestion(query: str, *, total: int) -> str | None:
+    """ "Did you mean ...?": the query with misspelt words corrected when a search found
+    fewer than SUGGEST_BELOW plugins (``total``), else None."""
+    words = query_words(query)
+    if total >= SUGGEST_BELOW or not words:
+        return None
+    return corrected_query(words)

@@ -7,7 +7,7 @@ not a Django model, so publishing, removing, flushing and ``manage.py reindex`` 
 from django.db import connection, connections
 
 from registry.models import Plugin, PluginVersion
-from registry.search import postgres, sqlite
+from registry.search import postgres, sqlite, terms
 from registry.search.policy import WORD
 
 
@@ -30,9 +30,11 @@ def document(version: PluginVersion) -> dict[str, str]:
 
 def index_plugin(plugin_id: int, version: PluginVersion | None) -> None:
     """Put a plugin's latest version in the search index (or take it out, given None)."""
+    found = None if version is None else document(version)
     with connection.cursor() as cursor:
         write = postgres.write if connection.vendor == "postgresql" else sqlite.write
-        write(cursor, plugin_id, None if version is None else document(version))
+        write(cursor, plugin_id, found)
+        terms.write(cursor, plugin_id, () if found is None else terms.terms_of(found))
 
 
 def index_tables(vendor: str) -> list[tuple[str, str]]:
@@ -40,11 +42,16 @@ def index_tables(vendor: str) -> list[tuple[str, str]]:
     return list(postgres.TABLES if vendor == "postgresql" else sqlite.TABLES)
 
 
+def _all_tables(vendor: str) -> list[tuple[str, str]]:
+    # The documents' tables (a row per plugin) and the vocabulary's (a row per plugin and word).
+    return [*index_tables(vendor), *terms.TABLES]
+
+
 def rebuild_index() -> int:
     """Index every plugin afresh; returns how many were indexed."""
     count = 0
     with connection.cursor() as cursor:
-        for table, _ in index_tables(connection.vendor):
+        for table, _ in _all_tables(connection.vendor):
             cursor.execute(f"DELETE FROM {table}")
     for plugin in Plugin.objects.with_latest().iterator():
         index_plugin(plugin.pk, plugin.latest)
@@ -61,7 +68,7 @@ def remove_orphans(using: str = "default") -> None:
     target = connections[using]
     present = set(target.introspection.table_names())
     with target.cursor() as cursor:
-        for table, key in index_tables(target.vendor):
+        for table, key in _all_tables(target.vendor):
             if table in present:
                 cursor.execute(
                     f"DELETE FROM {table} WHERE {key} NOT IN"
