@@ -2,9 +2,12 @@
 ``urls``) brings its own ``urlpatterns``; the JSON API is mounted at ``/api/v1/``."""
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
+from marketplace_site.api import errors as api_errors
 from marketplace_site.api.main import api
+from marketplace_site.views import errors
 
 urlpatterns = [
     path("", include("registry.urls")),
@@ -20,3 +23,10 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Plain words for an unknown address: JSON under the API's prefix, a page elsewhere."""
+    if request.path.startswith("/api/"):
+        return api_errors.not_found(request, errors.not_found_message(exception))
+    return errors.page_not_found(request, exception)
