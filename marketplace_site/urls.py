@@ -10,6 +10,7 @@ from marketplace_site.api.main import api
 from marketplace_site.views import errors
 
 urlpatterns = [
+    path("", include("marketplace_site.views.search")),
     path("", include("registry.urls")),
     path("", include("marketplace_site.views.plugins")),
     path("", include("marketplace_site.views.install")),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("", include("marketplace_site.views.reviews")),
     path("", include("marketplace_site.views.accounts")),
     path("", include("marketplace_site.views.tokens")),
+    path("", include("marketplace_site.views.site_files")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
