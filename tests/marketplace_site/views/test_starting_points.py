@@ -87,3 +87,22 @@ def test_the_favicon_is_linked_served_and_answers_at_the_root() -> None:
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"] == "/static/icons/favicon.ico"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_without_javascript_the_api_docs_page_lists_the_endpoints(
+    browser: Any, live_server: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/api/v1/docs")
+    endpoints = page.locator("#api-endpoints")
+    expect(endpoints).to_be_visible()
+    expect(endpoints).to_contain_text("POST /api/v1/plugins")
+    expect(page.get_by_role("link", name="OpenAPI schema (JSON)")).to_have_attribute(
+        "href", "/api/v1/openapi.json"
+    )
+    context.close()
