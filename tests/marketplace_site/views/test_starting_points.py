@@ -33,6 +33,16 @@ def test_an_empty_search_shows_most_installed_and_recent() -> None:
         assert card_names(section(html, "recent")) == ["gamma", "beta", "alpha"]
 
 
+def test_a_plugin_whose_versions_are_all_removed_leaves_the_popular_list() -> None:
+    market = create_marketplace()
+    for name in ("kept", "gone"):
+        market.publish({"name": name, "version": "1.0.0", "entry_point": "1"})
+        market.install(name, user=make_user(f"fan-of-{name}"))
+    assert market.registry.remove_version("gone", "1.0.0")
+    html = get(Client(), "/search/")
+    assert card_names(section(html, "popular")) == ["kept"]
+
+
 def test_an_empty_search_of_an_empty_catalogue_says_so() -> None:
     html = get(Client(), "/search/")
     assert 'id="popular"' not in html
