@@ -12,6 +12,13 @@ def create_cache_tables(sender: AppConfig, using: str = "default", **kwargs: Any
     call_command("createcachetable", database=using, verbosity=0)
 
 
+def sync_moderators_group(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """The moderators group with exactly its permissions, again after a flush empties it."""
+    from marketplace_site.web.moderators import moderators_group_sync
+
+    moderators_group_sync(using=using)
+
+
 class MarketplaceSiteConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "marketplace_site"
@@ -31,4 +38,7 @@ class MarketplaceSiteConfig(AppConfig):
         page_cache.connect([Plugin, PluginVersion, DependencyEdge, Review, OwnerReply, HelpfulVote])
         post_migrate.connect(
             create_cache_tables, sender=self, dispatch_uid="marketplace_create_cache_tables"
+        )
+        post_migrate.connect(
+            sync_moderators_group, sender=self, dispatch_uid="marketplace_sync_moderators_group"
         )

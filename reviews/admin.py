@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from reviews import services
-from reviews.models import FLAG_REASON_MAX_LENGTH, OwnerReply, Report, Review
+from reviews.models import FLAG_REASON_MAX_LENGTH, ModerationEvent, OwnerReply, Report, Review
 from reviews.selectors import moderation_queue
 
 
@@ -95,7 +95,7 @@ class ReviewAdmin(admin.ModelAdmin[Review]):
     )
     list_display_links = ("plugin_name",)
     list_filter = ("flagged", OpenReportsFilter, "rating")
-    search_fields = ("plugin_name", "user__username")
+    search_fields = ("plugin_name", "user__username", "comment")
     list_select_related = ("user",)
     list_per_page = 50
     action_form = ModerationActionForm
@@ -180,3 +180,56 @@ class ReviewAdmin(admin.ModelAdmin[Review]):
                 self._log(request, review, f"Dismissed {closed} open report(s).")
             total += closed
         self.message_user(request, f"Dismissed {total} open report(s).", messages.SUCCESS)
+
+
+@admin.register(ModerationEvent)
+class ModerationEventAdmin(admin.ModelAdmin[ModerationEvent]):
+    """The audit trail: who hid, restored or cleared which review, when and why. Read-only:
+    the services write it with each decision, and nobody edits history."""
+
+    list_display = (
+        "created_at",
+        "moderator",
+        "action",
+        "plugin_name",
+        "review_author",
+        "reason",
+        "reports_closed",
+        "review_link",
+    )
+    list_display_links = ("created_at",)
+    list_filter = ("action", "moderator", "created_at", "plugin_name")
+    search_fields = ("plugin_name", "review_author", "reason", "moderator__username")
+    date_hierarchy = "created_at"
+    list_select_related = ("moderator", "review")
+    readonly_fields = (
+        "created_at",
+        "moderator",
+        "action",
+        "plugin_name",
+        "review_author",
+        "review",
+        "reason",
+        "reports_closed",
+    )
+    fields = readonly_fields
+    ordering = ("-created_at", "-pk")
+
+    @admin.display(description="review")
+    def review_link(self, event: ModerationEvent) -> str:
+        return "deleted" if event.review_id is None else f"#{event.review_id}"
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = {"title": "Moderation audit trail: newest first", **(extra_context or {})}
+        return super().changelist_view(request, extra_context=context)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

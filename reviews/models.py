@@ -116,7 +116,8 @@ class Review(models.Model):
         indexes = [models.Index(fields=["plugin_name", "flagged", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.plugin_name}: {self.rating}/5 by {self.user_id}"
+        # The admin's titles and its history (LogEntry.object_repr) read this: names, not ids.
+        return f"{self.plugin_name}: {self.rating}/5 by {self.user.get_username()}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.plugin_name = canonical_name(self.plugin_name)
@@ -216,3 +217,53 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report on review {self.review_id}: {self.get_reason_display()}"
+
+
+class ModerationAction(models.TextChoices):
+    HIDDEN = "hidden", "Hid the review"
+    RESTORED = "restored", "Restored the review"
+    REPORTS_DISMISSED = "reports_dismissed", "Dismissed its reports"
+
+
+class ModerationEvent(models.Model):
+    """One moderator decision, kept for the audit trail: who did what to which review, when, why.
+
+    Written by ``reviews.services`` in the same transaction as the decision, whichever door it
+    came through (the admin or the plugin page). The review's plugin and author are copied, so
+    the trail still reads after the review is deleted.
+    """
+
+    Action = ModerationAction
+
+    review = models.ForeignKey(
+        Review, null=True, blank=True, on_delete=models.SET_NULL, related_name="moderation_events"
+    )
+    plugin_name = models.CharField(max_length=100, db_index=True)
+    review_author = models.CharField(max_length=150, help_text="The review's author's username.")
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(max_length=20, choices=ModerationAction.choices)
+    reason = models.CharField(max_length=FLAG_REASON_MAX_LENGTH, blank=True, default="")
+    reports_closed = models.PositiveIntegerField(
+        default=0, help_text="Open reports this decision closed."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=ModerationAction.values),
+                name="moderation_event_action_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.moderator.get_username() if self.moderator else "(deleted user)"
+        action = self.get_action_display().lower()
+        return f"{who}: {action} of {self.plugin_name} by {self.review_author}"

@@ -23,6 +23,7 @@ from reviews.models import (
     REPORT_TEXT_MAX_LENGTH,
     VERSION_MAX_LENGTH,
     HelpfulVote,
+    ModerationEvent,
     OwnerReply,
     Report,
     Review,
@@ -125,8 +126,12 @@ def can_reply(user: Any, review: Review, *, owner_id: int | None) -> bool:
     )
 
 
-def can_vote_helpful(user: Any, review: Review) -> bool:
-    return _signed_in(user) and review.user_id != user.pk
+def can_vote_helpful(user: Any, review: Review, *, owner_id: int | None = None) -> bool:
+    """Anyone signed in, except the review's author and the plugin's owner (``owner_id``
+    comes from the registry): an owner's vote would rank the praise of their own plugin."""
+    return (
+        _signed_in(user) and review.user_id != user.pk and (owner_id is None or owner_id != user.pk)
+    )
 
 
 def can_report(user: Any, review: Review) -> bool:
@@ -316,15 +321,34 @@ def review_flag(*, review: Review, acting_user: Any, reason: str = "") -> Review
 def review_unflag(*, review: Review, acting_user: Any) -> Review:
     if not can_moderate(acting_user):
         raise NotAllowed("Only moderators can restore hidden reviews.")
-    return _unflag(review.pk)
+    return _unflag(review.pk, acting_user=acting_user)
 
 
 def reports_dismiss(*, review: Review, acting_user: Any) -> int:
     """Close a review's open reports without hiding it; the number closed."""
     if not can_moderate(acting_user):
         raise NotAllowed("Only moderators can dismiss reports.")
-    return Report.objects.filter(review=review, status=Report.Status.OPEN).update(
-        status=Report.Status.DISMISSED, closed_at=timezone.now(), closed_by=acting_user
+    with transaction.atomic():
+        closed = Report.objects.filter(review=review, status=Report.Status.OPEN).update(
+            status=Report.Status.DISMISSED, closed_at=timezone.now(), closed_by=acting_user
+        )
+        if closed:
+            _record(review, ModerationEvent.Action.REPORTS_DISMISSED, acting_user, closed=closed)
+    return closed
+
+
+def _record(
+    review: Review, action: str, acting_user: Any, *, reason: str = "", closed: int = 0
+) -> None:
+    """One row of the audit trail (``ModerationEvent``), inside the decision's transaction."""
+    ModerationEvent.objects.create(
+        review=review,
+        plugin_name=review.plugin_name,
+        review_author=review.user.get_username(),
+        moderator=acting_user if _signed_in(acting_user) else None,
+        action=action,
+        reason=reason,
+        reports_closed=closed,
     )
 
 
@@ -352,13 +376,20 @@ def _flag(review_id: Any, *, reason: str, acting_user: Any = None) -> Review:
         review.save(
             update_fields=["flagged", "flag_reason", "flagged_by", "flagged_at", "updated_at"]
         )
-        Report.objects.filter(review=review, status=Report.Status.OPEN).update(
+        closed = Report.objects.filter(review=review, status=Report.Status.OPEN).update(
             status=Report.Status.RESOLVED, closed_at=review.flagged_at, closed_by=review.flagged_by
+        )
+        _record(
+            review,
+            ModerationEvent.Action.HIDDEN,
+            acting_user,
+            reason=review.flag_reason,
+            closed=closed,
         )
     return review
 
 
-def _unflag(review_id: Any) -> Review:
+def _unflag(review_id: Any, *, acting_user: Any = None) -> Review:
     with transaction.atomic():
         review = _get_for_update(review_id)
         review.flagged = False
@@ -368,6 +399,7 @@ def _unflag(review_id: Any) -> Review:
         review.save(
             update_fields=["flagged", "flag_reason", "flagged_by", "flagged_at", "updated_at"]
         )
+        _record(review, ModerationEvent.Action.RESTORED, acting_user)
     return review
 
 
@@ -382,8 +414,12 @@ def reply_save(*, review: Review, acting_user: Any, owner_id: int | None, text: 
     return reply
 
 
-def helpful_vote_add(*, review: Review, user: Any) -> HelpfulVote:
-    if not can_vote_helpful(user, review):
+def helpful_vote_add(*, review: Review, user: Any, owner_id: int | None = None) -> HelpfulVote:
+    """One helpful vote per user per review; ``NotAllowed`` for the review's author and for the
+    plugin's owner (``owner_id``), ``AlreadyVoted``, ``ReviewNotFound`` for a hidden review."""
+    if _signed_in(user) and owner_id is not None and owner_id == user.pk:
+        raise NotAllowed("You own this plugin, so you cannot mark its reviews helpful.")
+    if not can_vote_helpful(user, review, owner_id=owner_id):
         raise NotAllowed("You cannot mark your own review as helpful.")
     if review.flagged:
         raise ReviewNotFound(review.pk)

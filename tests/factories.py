@@ -7,10 +7,11 @@ takes it from here.
 from itertools import count
 from typing import Any
 
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Group, User
 
 from marketplace_site.actions import Marketplace, create_marketplace
 from marketplace_site.types import PluginManifest
+from marketplace_site.web.moderators import moderators_group_sync
 from registry.models import Plugin
 from registry.services import RegistryService
 from reviews.models import Review
@@ -24,18 +25,10 @@ def make_user(username: str | None = None, **extra: Any) -> User:
     return User.objects.create_user(username=username, password=PASSWORD, **extra)
 
 
-MODERATOR_CODENAMES = ("moderate_review", "view_review", "change_review", "view_report")
-
-
 def moderators_group() -> Group:
-    """The group the reviews app's data migration creates; made again after a transactional
-    test's flush (which empties it)."""
-    group, _ = Group.objects.get_or_create(name="moderators")
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="reviews", codename__in=MODERATOR_CODENAMES
-        )
-    )
+    """The group the site's data migration creates, with exactly its permissions; made again
+    after a transactional test's flush (which empties it)."""
+    group: Group = moderators_group_sync()
     return group
 
 

@@ -1,5 +1,5 @@
 """Review actions that need the registry (the plugin and its owner) as well as the reviews
-app: writing a review. The reviews app's own rules (ratings, lengths,
+app: writing a review, marking one helpful. The reviews app's own rules (ratings, lengths,
 who may delete, vote, report or moderate) stay in ``reviews.services``."""
 
 from typing import Any
@@ -8,7 +8,7 @@ from marketplace_site.actions.marketplace import Marketplace
 from marketplace_site.types import PluginNotFound
 from registry.models import Plugin
 from reviews import services
-from reviews.models import Review
+from reviews.models import HelpfulVote, Review
 
 
 def reviewable_plugin(marketplace: Marketplace, name: str) -> Plugin:
@@ -46,3 +46,18 @@ def review_submit(
         comment=comment,
         version=version,
     )
+
+
+def review_helpful(
+    marketplace: Marketplace, name: str, review: Review, *, acting_user: Any
+) -> HelpfulVote:
+    """Mark a review of the published plugin ``name`` helpful.
+
+    ``PluginNotFound`` (404); ``NotAllowed`` (403) for the review's author and for the plugin's
+    owner, who may not rank the reviews of their own plugin; ``AlreadyVoted``;
+    ``ReviewNotFound`` (404) for a hidden review or one of another plugin.
+    """
+    plugin = reviewable_plugin(marketplace, name)
+    if review.plugin_name != plugin.canonical_name:
+        raise services.ReviewNotFound(review.pk)
+    return services.helpful_vote_add(review=review, user=acting_user, owner_id=plugin.owner_id)

@@ -3,7 +3,8 @@
 django-ninja would load Swagger UI from a CDN (with an inline script) unless ``ninja`` is an
 installed app; instead the page here uses ninja's bundled copy, served from the package by
 ``docs_asset`` (a fixed list of files), and no inline script, so it works offline and under
-a Content Security Policy without ``unsafe-inline``.
+a Content Security Policy without ``unsafe-inline``. Without JavaScript the page lists every
+endpoint from the OpenAPI schema in plain HTML and links the schema itself.
 """
 
 import mimetypes
@@ -29,15 +30,41 @@ ASSETS = frozenset(
 )
 
 
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def endpoints(schema: Any) -> list[dict[str, str]]:
+    """One row per operation in an OpenAPI schema: ``method`` (upper case), ``path``,
+    ``summary``, ``description``; in the schema's order of paths, then methods."""
+    rows = []
+    for route, operations in schema.get("paths", {}).items():
+        for method in HTTP_METHODS:
+            operation = operations.get(method)
+            if operation is None:
+                continue
+            rows.append(
+                {
+                    "method": method.upper(),
+                    "path": route,
+                    "summary": str(operation.get("summary") or ""),
+                    "description": str(operation.get("description") or ""),
+                }
+            )
+    return rows
+
+
 class SelfHostedSwagger(DocsBase):
     template = "api/docs.html"
 
     def render_page(self, request: HttpRequest, api: "NinjaAPI", **kwargs: Any) -> HttpResponse:
         namespace = api.urls_namespace
+        openapi_url = self.get_openapi_url(api, kwargs)
         context = {
             "api": api,
+            "openapi_url": openapi_url,
+            "endpoints": endpoints(api.get_openapi_schema(path_params=kwargs)),
             "swagger_settings": {
-                "url": self.get_openapi_url(api, kwargs),
+                "url": openapi_url,
                 "layout": "BaseLayout",
                 "deepLinking": True,
             },

@@ -195,6 +195,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
         api.add_exception_handler(exc_class, handler)
 
 
+def not_found(request: HttpRequest, message: str) -> HttpResponse:
+    """A 404 for an API address no operation answers, in the API's one error shape."""
+    return error_response(404, "not_found", message)
+
+
 def body_too_large() -> ApiError:
     limit_kib = settings.MANIFEST_MAX_BYTES // 1024
     return ApiError(413, "too_large", f"The request body is larger than {limit_kib} KiB.")

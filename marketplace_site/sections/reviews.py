@@ -65,7 +65,9 @@ def plugin_section(
         review.is_mine = bool(user.is_authenticated and review.user_id == user.pk)
         review.voted = bool(getattr(review, "viewer_votes", []))
         review.reported = bool(getattr(review, "viewer_reports", []))
-        review.can_vote = services.can_vote_helpful(user, review) and not review.voted
+        review.can_vote = (
+            services.can_vote_helpful(user, review, owner_id=plugin.owner_id) and not review.voted
+        )
         review.can_report = services.can_report(user, review) and not review.reported
         review.can_reply = services.can_reply(user, review, owner_id=plugin.owner_id)
         review.can_delete = services.can_delete_review(user, review)

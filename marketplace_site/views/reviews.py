@@ -31,6 +31,7 @@ from marketplace_site.types import MarketplaceError
 from marketplace_site.views.errors import http_error
 from marketplace_site.views.plugins import render_plugin_page
 from marketplace_site.web.paging import page_of
+from marketplace_site.web.placed_messages import at
 from marketplace_site.web.ratelimit import rate_limited
 from registry.models import Plugin
 from reviews import selectors, services
@@ -57,8 +58,17 @@ def _review_or_404(plugin: Plugin, review_id: int, user: Any) -> Review:
     return review
 
 
-def _back(plugin: Plugin) -> HttpResponse:
-    return redirect(plugin_url(plugin) + ANCHOR)
+def _back(plugin: Plugin, review: Review | None = None) -> HttpResponse:
+    """Back to the part of the plugin page the action was taken in: the review itself, or the
+    reviews section. The message is placed there too (``_say``), so it is in view."""
+    anchor = f"#review-{review.pk}" if review is not None else ANCHOR
+    return redirect(plugin_url(plugin) + anchor)
+
+
+def _say(request: HttpRequest, level: int, text: str, review: Review | None = None) -> None:
+    """A message shown in the review it concerns, or at the top of the reviews section."""
+    place = at("review", review.pk) if review is not None else at(ANCHOR.removeprefix("#"))
+    messages.add_message(request, level, text, extra_tags=place)
 
 
 def _rerender(
@@ -116,9 +126,11 @@ def review_submit(request: HttpRequest, name: str) -> HttpResponse:
     except MarketplaceError as error:
         raise http_error(error) from error
     if created:
-        messages.success(request, f"Thank you! Your review of {plugin.display_name} is posted.")
+        _say(
+            request, messages.SUCCESS, f"Thank you! Your review of {plugin.display_name} is posted."
+        )
     else:
-        messages.success(request, f"Your review of {plugin.display_name} is updated.")
+        _say(request, messages.SUCCESS, f"Your review of {plugin.display_name} is updated.")
     return _back(plugin)
 
 
@@ -130,7 +142,7 @@ def review_delete(request: HttpRequest, name: str, review_id: int) -> HttpRespon
         services.review_delete(review=review, acting_user=request.user)
     except services.NotAllowed as error:
         raise PermissionDenied(str(error)) from error
-    messages.success(request, "The review is deleted.")
+    _say(request, messages.SUCCESS, "The review is deleted.")
     return _back(plugin)
 
 
@@ -156,23 +168,31 @@ def review_reply(request: HttpRequest, name: str, review_id: int) -> HttpRespons
         owner_id=plugin.owner_id,
         text=form.cleaned_data["text"],
     )
-    messages.success(request, "Your reply is updated." if existed else "Your reply is posted.")
-    return _back(plugin)
+    _say(
+        request,
+        messages.SUCCESS,
+        "Your reply is updated." if existed else "Your reply is posted.",
+        review,
+    )
+    return _back(plugin, review)
 
 
 @_post_endpoint
 def review_helpful(request: HttpRequest, name: str, review_id: int) -> HttpResponse:
-    plugin = _plugin_or_404(actions.create_marketplace(), name)
+    marketplace = actions.create_marketplace()
+    plugin = _plugin_or_404(marketplace, name)
     review = _review_or_404(plugin, review_id, request.user)
     try:
-        services.helpful_vote_add(review=review, user=request.user)
+        review_actions.review_helpful(marketplace, name, review, acting_user=request.user)
     except services.NotAllowed as error:
         raise PermissionDenied(str(error)) from error
     except services.AlreadyVoted as error:
-        messages.info(request, str(error))
+        _say(request, messages.INFO, str(error), review)
+    except MarketplaceError as error:
+        raise http_error(error) from error
     else:
-        messages.success(request, "Thanks, you marked the review as helpful.")
-    return _back(plugin)
+        _say(request, messages.SUCCESS, "Thanks, you marked the review as helpful.", review)
+    return _back(plugin, review)
 
 
 @_post_endpoint
@@ -198,10 +218,10 @@ def review_report(request: HttpRequest, name: str, review_id: int) -> HttpRespon
             text=form.cleaned_data["text"],
         )
     except services.AlreadyReported as error:
-        messages.error(request, str(error))
-        return _back(plugin)
-    messages.success(request, "Thank you; a moderator will look at your report.")
-    return _back(plugin)
+        _say(request, messages.ERROR, str(error), review)
+        return _back(plugin, review)
+    _say(request, messages.SUCCESS, "Thank you; a moderator will look at your report.", review)
+    return _back(plugin, review)
 
 
 def _moderate(request: HttpRequest, name: str, review_id: int, *, hide: bool) -> HttpResponse:
@@ -211,16 +231,17 @@ def _moderate(request: HttpRequest, name: str, review_id: int, *, hide: bool) ->
     review = _review_or_404(plugin, review_id, request.user)
     if not hide:
         services.review_unflag(review=review, acting_user=request.user)
-        messages.success(request, "The review is visible again.")
-        return _back(plugin)
+        _say(request, messages.SUCCESS, "The review is visible again.", review)
+        return _back(plugin, review)
     form = FlagForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The review was not hidden: " + _form_errors(form))
-        return _back(plugin)
+        _say(request, messages.ERROR, "The review was not hidden: " + _form_errors(form), review)
+        return _back(plugin, review)
     services.review_flag(
         review=review, acting_user=request.user, reason=form.cleaned_data["reason"]
     )
-    messages.success(request, "The review is hidden from the public.")
+    # A hidden review leaves the public list: the message goes to the section's top.
+    _say(request, messages.SUCCESS, "The review is hidden from the public.")
     return _back(plugin)
 
 

@@ -14,9 +14,12 @@ from django.views.decorators.http import require_POST
 
 from marketplace_site.forms import ApiTokenForm
 from marketplace_site.models import ApiToken
+from marketplace_site.web.placed_messages import at
 from marketplace_site.web.tokens import InvalidTokenRequest, api_token_create, api_token_revoke
 
 ACCOUNT_ANCHOR = "#api-tokens"
+# Messages are shown in the tokens section, where the page scrolls to.
+HERE = at(ACCOUNT_ANCHOR.removeprefix("#"))
 
 
 def _back_to_account() -> HttpResponse:
@@ -30,12 +33,12 @@ def token_create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, f"The token was not made: {error}")
+                messages.error(request, f"The token was not made: {error}", extra_tags=HERE)
         return _back_to_account()
     try:
         token, secret = api_token_create(user=request.user, name=form.cleaned_data["name"])
     except InvalidTokenRequest as error:
-        messages.error(request, error.message)
+        messages.error(request, error.message, extra_tags=HERE)
         return _back_to_account()
     response = render(request, "api/apitoken_created.html", {"token": token, "secret": secret})
     add_never_cache_headers(response)
@@ -49,7 +52,9 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     if token.is_active:
         api_token_revoke(token=token, acting_user=request.user)
-        messages.success(request, f"Revoked the token “{token.name}”; it no longer works.")
+        messages.success(
+            request, f"Revoked the token “{token.name}”; it no longer works.", extra_tags=HERE
+        )
     return _back_to_account()
 
 

@@ -117,7 +117,7 @@ ACTIONS: dict[str, Action] = {
     "reply": Action({"text": "Fixed in 1.0.1."}, _reply,
                     "login     forbidden forbidden ok        forbidden forbidden"),
     "helpful": Action({}, _votes,
-                      "login     ok        forbidden ok        ok        ok"),
+                      "login     ok        forbidden forbidden ok        ok"),
     "report": Action({"reason": "spam", "text": ""}, _reports,
                      "login     ok        forbidden ok        ok        ok"),
     "flag": Action({"reason": "Advertising"}, _flagged,
@@ -147,7 +147,10 @@ def test_permission_matrix(world: World, action: str, role: str) -> None:
         assert after == before
     else:
         assert response.status_code == 302
-        assert response["Location"] == page_url() + "#reviews"
+        # Back to where the action was taken: the review itself, unless it left the list.
+        in_place = action in {"reply", "helpful", "report", "unflag"}
+        anchor = f"#review-{world.review.pk}" if in_place else "#reviews"
+        assert response["Location"] == page_url() + anchor
         assert after != before
 
 
