@@ -42,6 +42,39 @@ INSTALLATIONS: list[tuple[str, str, str, dict[str, str]]] = [
     ("user", "invoice-total", "1.0.0", {"currency-format": "1.0.0"}),
 ]
 
+# README files (Markdown, rendered safely on the plugin page) and per-version changelogs.
+READMES: dict[str, str] = {
+    "dashboard-kit": (
+        "# dashboard-kit\n\n"
+        "A sales dashboard built from other plugins: **currency-format** writes the total,\n"
+        "**chart-data** bins the figures.\n\n"
+        "## Context\n\n"
+        "| key | meaning | default |\n|---|---|---|\n"
+        "| `sales` | list of amounts | five sample sales |\n"
+        "| `currency` | `EUR`, `USD` or `GBP` | `EUR` |\n\n"
+        'Try it with `{"sales": [10, 20, 30], "currency": "USD"}`.'
+    ),
+    "currency-format": (
+        "# currency-format\n\n"
+        "`money(amount, currency='EUR')` as a library for other plugins, and a result of its\n"
+        "own for *Try it*. Since 1.1.0 it groups thousands (`€1,234.50`)."
+    ),
+    "text-utils": (
+        "# text-utils\n\nCounts the words of `text` and upper-cases them.\n\n"
+        "Version 1.1.0 is yanked: use 1.2.0 or later."
+    ),
+}
+CHANGELOGS: dict[tuple[str, str], str] = {
+    ("currency-format", "1.1.0"): "- Group thousands: `€1,234.50` instead of `€1234.50`.",
+    ("text-utils", "1.2.0"): "- Split on any whitespace again (1.1.0 split on tabs only).",
+    ("text-utils", "1.1.0"): "- Split on tabs.",
+    ("dashboard-kit", "1.0.0"): "- Totals with currency-format, histograms with chart-data.",
+}
+# Versions their owner yanked (PEP 592), with the reason shown beside them.
+YANKED: list[tuple[str, str, str]] = [
+    ("text-utils", "1.1.0", "Splits on tabs only, so most text counts as one word; use 1.2.0."),
+]
+
 # name, description, keywords, author, owner key, entry point, {version: dependencies}
 _P = tuple[str, str, list[str], str, str, str, dict[str, dict[str, str]]]
 
@@ -488,6 +521,8 @@ def manifest_dicts() -> list[tuple[str, dict[str, Any]]]:
                         "homepage": f"https://plugins.example.org/{name}",
                         "entry_point": ENTRY_POINTS.get((name, version), entry_point),
                         "dependencies": dependencies,
+                        "readme": READMES.get(name, ""),
+                        "changelog": CHANGELOGS.get((name, version), ""),
                     },
                 )
             )

@@ -56,3 +56,26 @@ def test_report_builder_says_why_it_cannot_be_installed(client: Client) -> None:
     assert 'id="resolution-error"' in html
     assert "stats-basic" in html.split('id="resolution-error"')[1].split("</div>")[0]
     assert "Plan and install" not in html
+
+
+@pytest.mark.usefixtures("seeded")
+def test_the_demo_shows_a_readme_a_changelog_and_a_yanked_version() -> None:
+    dashboard = Client().get("/plugins/dashboard-kit/").content.decode()
+    assert '<section id="readme"' in dashboard
+    assert "<table>" in dashboard.split('id="readme"', 1)[1]  # its context table, rendered
+    currency = Client().get("/plugins/currency-format/").content.decode()
+    assert "Group thousands" in currency  # the 1.1.0 changelog in the versions list
+    text_utils = Client().get("/plugins/text-utils/").content.decode()
+    row = text_utils.split('id="version-1.1.0"', 1)[1].split("</tr>", 1)[0]
+    assert "yanked" in row
+    assert "Splits on tabs only" in row
+    latest = create_marketplace().registry.get("text-utils")
+    assert latest is not None
+    assert latest.version == "1.2.0"  # not the pre-release 2.0.0rc1, not the yanked 1.1.0
+
+
+def test_seeding_twice_keeps_one_of_everything() -> None:
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    market = create_marketplace()
+    assert [v for v in market.registry.versions("text-utils") if v == "1.1.0"] == ["1.1.0"]

@@ -1,5 +1,6 @@
-"""Load the demo catalog: users, plugins with versions and dependencies, reviews, and an
-installation pinned before a newer dependency came out.
+"""Load the demo catalog: users, plugins with versions, dependencies, READMEs and
+changelogs, a yanked version, reviews, and an installation pinned before a newer dependency
+came out.
 
 Idempotent: running it again adds only what is missing.
 """
@@ -30,6 +31,8 @@ class Command(BaseCommand):
                     published += 1
                 except DuplicateVersion:
                     continue
+            for name, version, reason in demo_data.YANKED:
+                marketplace.yank(name, version, reason)
             for user_key, name, version, lock in demo_data.INSTALLATIONS:
                 if not users[user_key].installations.filter(plugin_name=name).exists():
                     pin_exactly(marketplace, name, version, lock, user=users[user_key])
