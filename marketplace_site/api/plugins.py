@@ -50,6 +50,7 @@ def _summary(plugin: Plugin) -> PluginSummaryOut:
         name=plugin.display_name,
         canonical_name=plugin.canonical_name,
         latest_version=latest.version,
+        latest_yanked=latest.yanked,
         description=latest.description,
         author=latest.author,
         keywords=list(latest.keywords),

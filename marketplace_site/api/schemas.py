@@ -113,6 +113,11 @@ class PluginSummaryOut(Schema):
     name: str
     canonical_name: str
     latest_version: str
+    latest_yanked: bool = Field(
+        False,
+        description="True only when every version is yanked (PEP 592): the latest shown is"
+        " then a yanked one, which nothing installs unless pinned exactly.",
+    )
     description: str
     author: str
     keywords: list[str]

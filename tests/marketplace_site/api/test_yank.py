@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
 from marketplace_site.api.schemas import InstallOut, PlanOut, VersionOut
 from marketplace_site.web.tokens import api_token_create
@@ -114,3 +115,16 @@ def test_the_constraint_check_chooses_as_resolution_does(
     assert check["matching"] == ["1.0.0", "1.1.0"] and check["best"] == "1.0.0"
     pinned = anon.get("/plugins/csv-tools/check", {"constraint": "==1.1.0"}).json()
     assert pinned["best"] == "1.1.0"
+
+
+def test_a_plugin_whose_every_version_is_yanked_is_marked_in_lists(
+    as_owner: ApiClient, anon: ApiClient, published: None
+) -> None:
+    as_owner.post(YANK, {"reason": "Loses the last row"})
+    listed = {item["name"]: item for item in anon.get("/plugins").json()["items"]}
+    assert listed["csv-tools"]["latest_yanked"] is False  # 1.0.0 still stands
+    as_owner.post("/plugins/csv-tools/versions/1.0.0/yank", {"reason": "Same bug"})
+    listed = {item["name"]: item for item in anon.get("/plugins").json()["items"]}
+    assert listed["csv-tools"]["latest_yanked"] is True
+    card = Client().get("/search/?q=csv").content.decode().split('class="plugin-card"', 1)[1]
+    assert "yanked" in card.split("</h3>", 1)[0]
