@@ -72,6 +72,19 @@ def test_a_name_near_a_popular_one_is_accepted_but_held(owner: User, as_other: A
     assert_error(as_other.get("/plugins/csv-tool"), 404)
 
 
+def test_installing_a_name_near_a_popular_one_is_held_as_documented(
+    owner: User, as_other: ApiClient
+) -> None:
+    create_marketplace().publish(make_manifest("csv-tools"), owner=owner)
+    for _ in range(POPULAR_MIN_REVIEWS):
+        make_review("csv-tools", make_user(), rating=5)
+    response = as_other.post("/install", {"manifest": {**MANIFEST, "name": "csv-tool"}})
+    assert_error(response, 202, "held_for_review")
+    assert HeldVersion.objects.pending().count() == 1
+    operation = as_other.get("/openapi.json").json()["paths"]["/api/v1/install"]["post"]
+    assert "202" in operation["responses"]
+
+
 def test_a_missing_dependency_is_a_warning(as_owner: ApiClient) -> None:
     response = as_owner.post("/plugins", {**MANIFEST, "dependencies": {"not-yet": "^1.0"}})
     assert response.status_code == 201
