@@ -10,7 +10,9 @@ from django.urls import URLPattern, path
 
 from marketplace_site import sections
 from marketplace_site.forms import SignUpForm
-from registry.models import Plugin
+from registry.models import HeldVersion, Plugin
+
+HELD_SHOWN = 20  # the author's latest held publishes listed on the account page
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -28,7 +30,13 @@ def signup(request: HttpRequest) -> HttpResponse:
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     plugins = Plugin.objects.with_latest().filter(owner_id=request.user.pk).by_name()
-    context = {"plugins": plugins, **sections.account_page(request)}
+    held = HeldVersion.objects.filter(owner_id=request.user.pk).order_by("-created_at")
+    context = {
+        "plugins": plugins,
+        "reserved": Plugin.objects.reserved().filter(owner_id=request.user.pk).by_name(),
+        "held": held[:HELD_SHOWN],
+        **sections.account_page(request),
+    }
     return render(request, "registration/account.html", context)
 
 

@@ -114,6 +114,28 @@ def test_a_name_near_a_popular_one_is_held_and_the_author_told() -> None:
     assert Client().get(reverse("plugin_detail", args=["csv-tool"])).status_code == 404
 
 
+def test_the_account_page_lists_held_publishes_and_reserved_names() -> None:
+    marketplace = _marketplace()
+    marketplace.publish(make_manifest("csv-tools"), owner=make_user())
+    for _ in range(POPULAR_MIN_REVIEWS):
+        make_review("csv-tools", make_user(), rating=5)
+    author = make_user()
+    client = logged_in(author)
+    post_manifest(client, name="csv-tool")
+    marketplace.publish(make_manifest("old-name"), owner=author)
+    plugin_actions.remove_version(marketplace, "old-name", "1.0.0", acting_user=author)
+    page = client.get(reverse("account")).content.decode()
+    held = page.split('id="held-publishes"', 1)[1].split("</section>", 1)[0]
+    assert "csv-tool 1.0.0" in held
+    assert "Waiting for a moderator" in held
+    reserved = page.split('id="reserved-names"', 1)[1].split("</p>", 1)[0]
+    assert "old-name" in reserved
+    cards = page.split('id="my-plugins"', 1)[1].split('id="reserved-names"', 1)[0]
+    assert "old-name" not in cards  # no card with an empty version for a removed plugin
+    others = logged_in(make_user()).get(reverse("account")).content.decode()
+    assert 'id="held-publishes"' not in others
+
+
 def test_a_missing_dependency_is_a_warning_on_the_result_and_the_plugin_page() -> None:
     client = logged_in(make_user())
     response = client.post(
