@@ -17,6 +17,7 @@ LISTING_FIELDS = (
     "latest__description",
     "latest__keywords",
     "latest__author",
+    "latest__yanked",  # a card marks a plugin whose every version is yanked
     "owner__username",
     "install_count",
     "installation_run_count",

@@ -63,3 +63,20 @@ def test_query_counts_do_not_grow_with_the_catalogue(
     grow(marketplace, 22, 50)
     large = {path: queries(client, path) for path in PAGES}
     assert large == small
+
+
+# Searches with a query are left out: how many ranking tiers a search reads depends on how
+# many plugins match, which is what this test varies.
+CARD_PAGES = ["/", "/plugins/", "/plugins/?sort=installs", "/search/?q=", "/api/v1/plugins"]
+
+
+def test_a_page_of_cards_costs_the_same_queries_for_one_card_as_for_several(
+    client: Client, marketplace: Marketplace
+) -> None:
+    """No card reads a field of its own (an N+1): yanked versions included, which a card marks."""
+    grow(marketplace, 0, 1)
+    one = {path: queries(client, path) for path in CARD_PAGES}
+    grow(marketplace, 1, 6)
+    marketplace.registry.yank("chart-3", "1.0.0", "broken")
+    several = {path: queries(client, path) for path in CARD_PAGES}
+    assert several == one
