@@ -26,6 +26,7 @@ from marketplace_site.views.lookup import plugin_and_version
 from marketplace_site.web import page_cache
 from marketplace_site.web.page_cache import cached_for_visitors
 from marketplace_site.web.paging import page_of
+from marketplace_site.web.placed_messages import at
 from marketplace_site.web.ratelimit import (
     RateLimited,
     check_publish_limit,
@@ -118,7 +119,10 @@ def reviews_fragment(
     moderation, and CSRF tokens of their CSRF secret), so a viewer's copy is kept under
     their user id and CSRF secret, for a GET without forms sent back."""
     secret = request.META.get("CSRF_COOKIE", "")
-    keep = request.method == "GET" and review_forms is NO_FORMS and bool(secret)
+    # A one-off message may be shown inside the part (placed_messages): a copy holding one
+    # must not be kept, nor a kept copy shown in its place.
+    pending = len(messages.get_messages(request)) > 0
+    keep = request.method == "GET" and review_forms is NO_FORMS and bool(secret) and not pending
     user = request.user.pk if request.user.is_authenticated else 0
     digest = hashlib.sha256(f"{secret}|{request.GET.urlencode()}".encode()).hexdigest()[:32]
     cache_key = f"reviews:{key}:{user}:{digest}"
@@ -245,7 +249,9 @@ def yank_version(request: HttpRequest, name: str, version: str) -> HttpResponse:
     except MarketplaceError as error:
         raise http_error(error) from error
     messages.success(
-        request, f"Yanked {row.name} {row.version}: nothing installs it now unless pinned exactly."
+        request,
+        f"Yanked {row.name} {row.version}: nothing installs it now unless pinned exactly.",
+        extra_tags=at("versions"),
     )
     return redirect(f"{reverse('plugin_detail', args=[row.plugin.display_name])}#versions")
 
@@ -258,7 +264,9 @@ def unyank_version(request: HttpRequest, name: str, version: str) -> HttpRespons
         row = plugin_actions.unyank(create_marketplace(), name, version, acting_user=request.user)
     except MarketplaceError as error:
         raise http_error(error) from error
-    messages.success(request, f"{row.name} {row.version} is no longer yanked.")
+    messages.success(
+        request, f"{row.name} {row.version} is no longer yanked.", extra_tags=at("versions")
+    )
     return redirect(f"{reverse('plugin_detail', args=[row.plugin.display_name])}#versions")
 
 

@@ -39,3 +39,26 @@ def test_each_viewer_gets_their_own_reviews_part_and_changes_show_at_once(
         assert "Mine and only mine." in mine and "Mine and only mine." in theirs
         assert MINE in mine and MINE not in theirs
         assert "1.1.0" in mine and "1.1.0" in theirs
+
+
+def test_a_message_shown_in_the_reviews_part_is_not_shown_again(
+    settings: Any, django_capture_on_commit_callbacks: Capture
+) -> None:
+    """A newcomer saw "Thanks, you marked the review as helpful." on every reload for a
+    minute: the viewer's kept reviews part had been kept with the one-off message in it."""
+    settings.PAGE_CACHE_SECONDS = 60
+    market = create_marketplace()
+    with django_capture_on_commit_callbacks(execute=True):
+        market.publish({"name": "app", "version": "1.0.0", "entry_point": "1"})
+        review = market.reviews.add_review("app", make_user("ann").username, 4, "Good.")
+    url = reverse("plugin_detail", args=["app"])
+    reader = Client()
+    reader.force_login(make_user("bea"))
+    reader.get(url)
+    reader.get(url)  # the reviews part is now kept for this viewer
+    thanks = "Thanks, you marked the review as helpful."
+    with django_capture_on_commit_callbacks(execute=True):
+        reader.post(reverse("review_helpful", args=["app", review.id]))
+    assert reader.get(url).content.decode().count(thanks) == 1
+    for _ in range(2):
+        assert thanks not in reader.get(url).content.decode()

@@ -79,7 +79,11 @@ def test_readme_and_changelog_are_rendered_without_any_script(
     assert '<a href="https://example.com/docs" rel="nofollow noopener">Docs</a>' in readme
     versions = section(html, "versions")
     assert "<code>\\r\\n</code>" in versions and "First release." in versions
-    for part in (readme, versions):
+    # What the author wrote, as rendered: the README and each changelog (the versions table
+    # itself sits in the site's own scrolling <div>).
+    changelogs = "".join(re.findall(r'<details class="changelog">.*?</details>', versions, re.S))
+    assert "First release." in changelogs
+    for part in (readme, changelogs):
         assert "<script" not in part and "<img" not in part and "<div" not in part
         assert not re.search(r"<[^>]+\son\w+=", part)  # no event handler attribute
         assert "javascript:" not in re.sub(r"<[^>]*>", "", part) or 'href="javascript' not in part
@@ -98,6 +102,8 @@ def test_the_owner_yanks_with_a_reason_and_unyanks(
     assert response.status_code == 302
     assert response["Location"].endswith("/plugins/csv-tools/#versions")
     html = page(client)
+    versions = html.split('<section id="versions">', 1)[1].split("</section>", 1)[0]
+    assert "Yanked csv-tools 1.1.0" in versions  # the message where the page lands
     row = re.search(r'<tr id="version-1.1.0" class="yanked">.*?</tr>', html, re.S)
     assert row and "yanked" in text(row.group(0)) and "Loses the last row" in row.group(0)
     assert f'action="{unyank_url()}"' in html
