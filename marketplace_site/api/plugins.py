@@ -222,7 +222,8 @@ def plugin_publish(request: HttpRequest, payload: ManifestIn) -> Status[VersionO
     response={204: None, **WRITE_ERRORS},
     auth=token_auth,
     tags=["plugins"],
-    summary="Remove a version (its owner only); a plugin without versions disappears",
+    summary="Remove a version (its owner only); a plugin without versions leaves the lists,"
+    " its name reserved for its owner",
 )
 def version_remove(
     request: HttpRequest, name: str = NameParam, version: str = VersionParam
