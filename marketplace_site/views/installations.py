@@ -48,8 +48,9 @@ def installation_create(request: HttpRequest) -> HttpResponse:
     """Install the published plugin named in the form (its version, or its latest)."""
     name = request.POST.get("name", "").strip()
     version = request.POST.get("version", "").strip() or None
+    market = create_marketplace()
     try:
-        installation = create_marketplace().install(name, version, user=request.user)
+        installation = market.install(name, version, user=request.user)
     except (ResolutionError, CircularDependencyError) as error:
         why = error.explanation if isinstance(error, ResolutionError) else error.message
         messages.error(request, f"{name} cannot be installed: {why}")
@@ -57,6 +58,10 @@ def installation_create(request: HttpRequest) -> HttpResponse:
     except MarketplaceError as error:
         raise http_error(error) from error
     messages.success(request, f"Installed {installation.plugin_name} {installation.version}.")
+    pinned = {installation.plugin_name: installation.version, **installation.lock}
+    for choice in market.yanked_choices(pinned):  # PEP 592: chosen only because pinned
+        why = f": {choice.reason}" if choice.reason else "."
+        messages.warning(request, f"{choice.name} {choice.version} is yanked by its owner{why}")
     return redirect("installation_detail", installation.id)
 
 

@@ -104,6 +104,8 @@ def test_an_unknown_address_is_a_plain_words_page(settings: Any, debug: bool) ->
     page = text(response.content.decode())
     assert "No page at this address" in page
     assert "Resolver404" not in page and "tried" not in page
+    body = text(response.content.decode().split("<main", 1)[1])
+    assert body.count("No page at this address") == 1  # the heading, not said twice
 
 
 def test_a_missing_plugin_keeps_its_own_message() -> None:

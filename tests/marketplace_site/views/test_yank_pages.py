@@ -196,3 +196,18 @@ def test_an_installation_page_marks_a_pinned_version_yanked(
     lock = section(html, "lock")
     assert "yanked" in text(lock) and "Loses the last row" in lock
     assert "no longer published" not in text(lock)
+
+
+def test_installing_a_yanked_version_for_oneself_warns(client: Client, market: Marketplace) -> None:
+    market.yank("csv-tools", "1.1.0", reason="Loses the last row")
+    client.force_login(make_user("installer"))
+    response = client.post(
+        reverse("installation_create"), {"name": "csv-tools", "version": "1.1.0"}, follow=True
+    )
+    page = text(response.content.decode())
+    assert "Installed csv-tools 1.1.0." in page
+    assert "csv-tools 1.1.0 is yanked by its owner: Loses the last row" in page
+    response = client.post(
+        reverse("installation_create"), {"name": "csv-tools", "version": "1.0.0"}, follow=True
+    )
+    assert "is yanked" not in text(response.content.decode())
