@@ -23,6 +23,12 @@ CURRENCY_FORMAT = {"1.0.0": _MONEY.format(spec=".2f"), "1.1.0": _MONEY.format(sp
 
 # Entry points that differ from the plugin's by version: (name, version) -> source.
 ENTRY_POINTS: dict[tuple[str, str], str] = {
+    # The yanked text-utils 1.1.0 (YANKED below): it splits on tabs only, so a sentence is
+    # one "word"; 1.2.0 splits on any whitespace again.
+    ("text-utils", "1.1.0"): (
+        "words = str(globals().get('text', 'hello world')).split('\\t')\n"
+        "{'words': len(words), 'upper': ' '.join(words).upper()}"
+    ),
     ("currency-format", "1.0.0"): CURRENCY_FORMAT["1.0.0"],
     # A dashboard that formats with currency-format and charts with chart-data.
     ("dashboard-kit", "1.0.0"): (

@@ -338,7 +338,8 @@ class RegistryService:
         """Yank a version (PEP 592): it stays listed by ``versions()``, but ``get(name)``
         and resolution skip it unless a constraint pins exactly it. ``reason`` (at most
         YANK_REASON_MAX_LENGTH characters, else ``ValueError``) is shown beside it. True if
-        the version exists (yanking again updates the reason); False if it does not."""
+        the version exists (yanking again with a reason replaces it, without one keeps it);
+        False if it does not."""
         reason = reason.strip()
         if len(reason) > YANK_REASON_MAX_LENGTH:
             raise ValueError(f"The reason is longer than {YANK_REASON_MAX_LENGTH} characters.")
@@ -369,6 +370,8 @@ class RegistryService:
                 return False
             if row.yanked != yanked:
                 row.yanked_at = timezone.now() if yanked else None
+            if yanked and row.yanked and not reason:
+                reason = row.yanked_reason  # yanking again without a reason keeps the one given
             row.yanked = yanked
             row.yanked_reason = reason
             row.save(update_fields=["yanked", "yanked_reason", "yanked_at"])

@@ -72,6 +72,8 @@ def test_the_demo_shows_a_readme_a_changelog_and_a_yanked_version() -> None:
     latest = create_marketplace().registry.get("text-utils")
     assert latest is not None
     assert latest.version == "1.2.0"  # not the pre-release 2.0.0rc1, not the yanked 1.1.0
+    yanked = create_marketplace().registry.get("text-utils", "1.1.0")
+    assert yanked is not None and ".split('\\t')" in yanked.entry_point  # its own bug
 
 
 def test_seeding_twice_keeps_one_of_everything() -> None:

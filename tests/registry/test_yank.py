@@ -103,3 +103,15 @@ def test_only_the_owner_may_yank() -> None:
     assert not can_yank(make_superuser(), plugin)
     assert not can_yank(None, plugin)
     assert not can_yank(owner, unclaimed)
+
+
+def test_yanking_again_without_a_reason_keeps_the_reason() -> None:
+    registry = RegistryService()
+    registry.add(make_manifest("kept"))
+    assert registry.yank("kept", "1.0.0", "Loses the last row")
+    assert registry.yank("kept", "1.0.0")
+    row = registry.get_version_row("kept", "1.0.0")
+    assert row is not None and row.yanked_reason == "Loses the last row"
+    assert registry.yank("kept", "1.0.0", "Worse: drops the header")
+    row = registry.get_version_row("kept", "1.0.0")
+    assert row is not None and row.yanked_reason == "Worse: drops the header"
