@@ -307,11 +307,7 @@ class RegistryService:
         if parsed is None:
             return False
         with transaction.atomic():
-            plugin = (
-                Plugin.objects.select_for_update()
-                .filter(canonical_name=canonical_name(name))
-                .first()
-            )
+            plugin = _locked_plugin(name)
             if plugin is None:
                 return False
             deleted, _ = PluginVersion.objects.filter(
@@ -356,11 +352,7 @@ class RegistryService:
         if parsed is None:
             return False
         with transaction.atomic():
-            plugin = (
-                Plugin.objects.select_for_update()
-                .filter(canonical_name=canonical_name(name))
-                .first()
-            )
+            plugin = _locked_plugin(name)
             if plugin is None:
                 return False
             row = PluginVersion.objects.filter(
@@ -399,3 +391,9 @@ class RegistryService:
         canonical = {canonical_name(n) for n in names}
         published = Plugin.objects.with_latest().filter(canonical_name__in=canonical)
         return {p.canonical_name: p for p in published}
+
+
+def _locked_plugin(name: str) -> Plugin | None:
+    """The plugin ``name`` (any spelling), locked for the caller's transaction: a version
+    removed or yanked at the same time waits for this one, so ``latest`` stays right."""
+    return Plugin.objects.select_for_update().filter(canonical_name=canonical_name(name)).first()
