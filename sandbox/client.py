@@ -7,6 +7,13 @@ end of a result pipe; the calling thread reads the result and, once the zygote h
 the spare, its exit status and rusage, and enforces the wall clock: past the deadline it
 asks the zygote to kill the spare's process group. Threads run at once, each on its own
 spare, with no lock held during a run.
+
+After a run with plugin modules, one spare is "primed" with that closure's code objects:
+it unmarshals them while it waits, so the next run of the same closure (a host application
+running one installation again and again) is sent without them and skips that work. A
+primed spare serves only a run whose code objects are byte for byte the ones it holds,
+which that run would have been sent anyway: it carries nothing else of an earlier run.
+At most ``MAX_PRIMED`` closures are kept primed, the least recently run retired first.
 """
 
 from __future__ import annotations
@@ -23,15 +30,19 @@ import sys
 import threading
 import time
 import weakref
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sandbox import keeper
-from sandbox.wire import FD_SIZE, FRAME, REQUEST
+from sandbox.wire import FD_SIZE, FRAME, PAYLOAD_HEAD, PRIME, PRIMED, REQUEST, Request
 
 MAX_IDLE_SPARES = 8
+MAX_PRIMED = 4
+# How long priming waits for an idle spare to say it is confined before giving up: the
+# caller already has its result and should not wait on the next run's behalf.
+PRIME_WAIT_S = 0.05
 ZYGOTE_SCRIPT = Path(__file__).with_name("zygote") / "__main__.py"
 START_TIMEOUT_S = 15.0
 # After asking the zygote to kill a run, how long to wait for its status before treating
@@ -80,6 +91,8 @@ class ZygoteClient:
         self.transfer_cap = result_cap + 16 * stdout_cap + 65536
         self._send_lock = threading.Lock()
         self._spares: deque[_Spare] = deque()
+        # Spares holding a closure's code objects, by those objects; under _spares_ready.
+        self._primed: OrderedDict[tuple[bytes, ...], _Spare] = OrderedDict()
         self._spares_ready = threading.Condition()
         self._fds: deque[int] = deque()
         self._inbuf = bytearray()
@@ -205,13 +218,99 @@ class ZygoteClient:
             if time.monotonic() >= deadline:
                 raise ZygoteUnavailable("no sandbox process became ready in time")
 
-    def run(self, payload: bytes, *, timeout_ms: int, memory_mb: int) -> RunOutcome:
+    def _take_primed(self, code_objects: tuple[bytes, ...], deadline: float) -> _Spare | None:
+        """The spare primed with exactly ``code_objects``, once it has unmarshaled them."""
+        with self._spares_ready:
+            spare = self._primed.pop(code_objects, None)
+        if spare is None:
+            return None
+        spare.channel.settimeout(max(0.001, deadline - time.monotonic()))
+        try:
+            message = spare.channel.recv(64)
+        except OSError:
+            message = b""
+        if message == PRIMED:
+            spare.channel.settimeout(None)
+            return spare
+        spare.close()  # it could not prime: the run goes to a plain spare instead
+        return None
+
+    def _prime(self, code_objects: tuple[bytes, ...], *, replace: bool) -> None:
+        """Have an idle spare unmarshal ``code_objects`` for the next run of this closure;
+        ``replace``: order a spare in its place (a run's own replacement already stands in
+        for it when that run took the closure's primed spare)."""
+        spare = self._idle_spare_for(code_objects)
+        if spare is None:
+            return
+        sizes = json.dumps([len(data) for data in code_objects]).encode()
+        prime_fd = os.memfd_create("sandbox-prime", os.MFD_CLOEXEC)
+        try:
+            _write_all(prime_fd, b"".join((PAYLOAD_HEAD.pack(len(sizes)), sizes, *code_objects)))
+            spare.channel.sendmsg(
+                [PRIME], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("i", prime_fd))]
+            )
+        except OSError:
+            spare.close()
+            return
+        finally:
+            os.close(prime_fd)
+        with self._spares_ready:
+            # Another thread may have primed one for this closure meanwhile: keep the newer.
+            earlier = self._primed.pop(code_objects, None)
+            self._primed[code_objects] = spare
+            retired = [self._primed.popitem(last=False)[1] for _ in range(self._over_primed())]
+            retired += [earlier] if earlier is not None else []
+        for old in retired:
+            old.close()  # it sees EOF and exits unused
+        if replace:
+            with contextlib.suppress(OSError):
+                self._send({"op": "more", "count": 1})
+
+    def _over_primed(self) -> int:
+        return max(0, len(self._primed) - max(0, MAX_PRIMED))
+
+    def _idle_spare_for(self, code_objects: tuple[bytes, ...]) -> _Spare | None:
+        """A confined idle spare to prime, unless this closure has one or none is idle."""
+        with self._spares_ready:
+            # MAX_PRIMED may have been lowered (to 0: priming off) since the last call.
+            retired = [self._primed.popitem(last=False)[1] for _ in range(self._over_primed())]
+            spare = None
+            if code_objects in self._primed:
+                self._primed.move_to_end(code_objects)
+            elif MAX_PRIMED > 0 and self._spares and not self.dead:
+                spare = self._spares.popleft()
+        for old in retired:
+            old.close()
+        if spare is None:
+            return None
+        spare.channel.settimeout(PRIME_WAIT_S)
+        try:
+            message = spare.channel.recv(4096)
+        except TimeoutError:
+            with self._spares_ready:
+                self._spares.appendleft(spare)  # still confining; nothing was read
+            return None
+        except OSError:
+            message = b""
+        if message != b"ready":
+            spare.close()  # its setup failed; the next run that takes a spare will say why
+            return None
+        spare.channel.settimeout(None)
+        return spare
+
+    def run(self, request: Request, *, timeout_ms: int, memory_mb: int) -> RunOutcome:
         """Run one request; returns within about timeout_ms (never hangs)."""
         if self.dead:
             raise ZygoteUnavailable(self.dead)
         started = time.monotonic()
         deadline = started + timeout_ms / 1000
-        spare = self._take_spare(deadline)
+        code_objects = request.code_objects
+        spare = self._take_primed(code_objects, deadline) if code_objects else None
+        payload = request.head
+        primed = spare is not None
+        if spare is None:
+            spare = self._take_spare(deadline)
+            payload = request.whole()
         payload_fd = os.memfd_create("sandbox-run", os.MFD_CLOEXEC)
         read_fd, write_fd = os.pipe()
         try:
@@ -244,6 +343,8 @@ class ZygoteClient:
                 self._send({"op": "more", "count": 1, "end": spare.pid})
         outcome.wall_ms = (time.monotonic() - started) * 1000
         self._retire_extra()
+        if code_objects and not self.dead:
+            self._prime(code_objects, replace=not primed)
         return outcome
 
     def _collect(self, spare: _Spare, read_fd: int, deadline: float) -> RunOutcome:
@@ -319,8 +420,9 @@ class ZygoteClient:
     def _die(self, reason: str) -> None:
         self.dead = self.dead or reason
         with self._spares_ready:
-            spares = list(self._spares)
+            spares = [*self._spares, *self._primed.values()]
             self._spares.clear()
+            self._primed.clear()
             self._spares_ready.notify_all()
         for spare in spares:
             spare.close()
@@ -351,10 +453,11 @@ class ZygoteClient:
         """In a forked child (a gunicorn worker): drop the parent's zygote, do not kill it."""
         self.dead = "belongs to the parent process"
         self.pid = 0
-        for spare in self._spares:
+        for spare in [*self._spares, *self._primed.values()]:
             with contextlib.suppress(OSError):
                 spare.close()
         self._spares.clear()
+        self._primed.clear()
         with contextlib.suppress(OSError):
             self._sock.close()
         self._close_pidfd()

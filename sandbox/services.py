@@ -204,7 +204,7 @@ class SandboxService:
                     "SANDBOX_ALLOW_UNISOLATED = True for local development only."
                 )
             if report.errors.get("zygote"):
-                return self._run_unisolated(payload, timeout_ms, memory_limit_mb)
+                return self._run_unisolated(payload.whole(), timeout_ms, memory_limit_mb)
         for attempt in range(2):
             client = self._client()
             try:
@@ -229,7 +229,7 @@ class SandboxService:
         memory_mb: int,
         modules: Mapping[str, str | PluginModule] | None = None,
         imports: Collection[str] | None = None,
-    ) -> bytes | SandboxResult:
+    ) -> wire.Request | SandboxResult:
         if not isinstance(code, str):
             raise TypeError(f"code must be a string, not {type(code).__name__}")
         if context is None:
@@ -259,7 +259,7 @@ class SandboxService:
         document = (
             '{"code": ' + json.dumps(code) + ', "context": ' + context_json + keys + "}"
         ).encode()
-        return b"".join([wire.PAYLOAD_HEAD.pack(len(document)), document, *blobs])
+        return wire.Request(wire.PAYLOAD_HEAD.pack(len(document)) + document, tuple(blobs))
 
     def _result(self, outcome: RunOutcome, timeout_ms: int, memory_mb: int) -> SandboxResult:
         status = outcome.status

@@ -12,18 +12,39 @@ imports this module before it replaces its root with the read-only Python view.
   optionally the run's modules), then the modules' code objects as raw ``marshal`` bytes,
   one after another in the document's order of modules (each entry's ``code_bytes`` is its
   length): raw bytes beside the document cost the run neither a JSON string nor a decoding.
+- A closure's code objects, sent ahead of a run ("priming"): ``PRIME`` with one memfd
+  holding ``PAYLOAD_HEAD`` (the length of a JSON list of sizes), that list, then the code
+  objects. The spare unmarshals them while it waits, answers ``PRIMED`` and then takes a run
+  as above, whose request may leave its code objects out if their sizes match the primed
+  ones in order (see ``sandbox.client``).
 - The result document (UTF-8 JSON object, keys ``RESULT_KEYS``): the run writes it, the web
   process reads it as untrusted input (``sandbox.results``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 
 FRAME = struct.Struct("!II")
 REQUEST = struct.Struct("!II")
 PAYLOAD_HEAD = struct.Struct("!I")
 FD_SIZE = struct.calcsize("i")
+PRIME = b"prime"  # not REQUEST.size bytes long, so never read as a run
+PRIMED = b"primed"
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """A run's request: ``head`` (``PAYLOAD_HEAD`` and the document), then ``code_objects``
+    (each module's ``marshal`` bytes, in the document's order)."""
+
+    head: bytes
+    code_objects: tuple[bytes, ...] = ()
+
+    def whole(self) -> bytes:
+        return b"".join((self.head, *self.code_objects))
+
 
 # Exit statuses of a spare, as the zygote reports them.
 EXIT_OK = 0

@@ -24,7 +24,7 @@ import sys
 from typing import Any
 
 from sandbox import wire
-from sandbox.zygote.runtime import ModuleTable, declared_names
+from sandbox.zygote.runtime import ModuleTable, PrimedCode, declared_names
 
 # The smallest integer with more than MAX_INT_DIGITS digits, and its bit length: a cheap
 # first test, so only a candidate pays for the exact comparison.
@@ -162,12 +162,14 @@ def execute(
     modules: dict[str, Any] | None = None,
     imports: list[str] | None = None,
     code_objects: memoryview | bytes = b"",
+    primed: PrimedCode | None = None,
 ) -> tuple[bool, object, bool, str | None]:
     """Run ``code`` with ``context`` as globals: (ok, value, has_value, error).
 
     ``modules`` and ``imports`` are the request's plugin modules and what the code may
     import of them; ``code_objects`` the bytes after the request document (see
-    ``sandbox.zygote.runtime``).
+    ``sandbox.zygote.runtime``); ``primed`` the code objects this process unmarshaled
+    before the request came, which stand for ``code_objects`` when the request has none.
 
     The value is the final expression statement's, else the global ``result`` if the code
     binds it (see ``binds_result``) or replaces the one the context gave; a ``result`` that
@@ -185,7 +187,7 @@ def execute(
         final_code = compile(final, "<plugin>", "eval") if final is not None else None
         namespace: dict[str, Any] = {"__name__": "__plugin__", "__builtins__": builtins}
         if modules:
-            table = ModuleTable(modules, code_objects)
+            table = ModuleTable(modules, code_objects, primed)
             namespace["__builtins__"] = table.builtins_for(None, declared_names(imports))
         namespace.update(context)
         given_result = context.get("result", namespace)  # namespace: a sentinel never equal
@@ -224,7 +226,13 @@ def encode_output(value: object, result_cap: int, memory_mb: int) -> tuple[str |
     return text, None
 
 
-def run_request(payload: bytes, stdout_cap: int, result_cap: int, memory_mb: int) -> bytes:
+def run_request(
+    payload: bytes,
+    stdout_cap: int,
+    result_cap: int,
+    memory_mb: int,
+    primed: PrimedCode | None = None,
+) -> bytes:
     """Execute one request document and return the result document (UTF-8 JSON)."""
     writer = CappedWriter(stdout_cap)
     sys.stdout = writer
@@ -244,7 +252,9 @@ def run_request(payload: bytes, stdout_cap: int, result_cap: int, memory_mb: int
         ok, value, has_value, error = False, None, False, describe_exception(exc, memory_mb)
     else:
         blobs = view[start + size :]
-        ok, value, has_value, error = execute(code, context, memory_mb, modules, imports, blobs)
+        ok, value, has_value, error = execute(
+            code, context, memory_mb, modules, imports, blobs, primed
+        )
     output_text = "null"
     if has_value:
         text, output_error = encode_output(value, result_cap, memory_mb)

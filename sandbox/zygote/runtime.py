@@ -27,19 +27,26 @@ Nothing here reads a file or touches the confinement: modules come from the requ
 as the code object the web process compiled (``"code_bytes"`` of ``marshal`` data after the
 request document, in the modules' order; see ``sandbox.wire``), which saves the run the
 compile, or as source it could not compile. Either is made a code object on first import
-only, so a module the run never imports costs it nothing but its bytes.
+only, so a module the run never imports costs it nothing but its bytes. A spare primed with
+the closure (``prime``, ``sandbox.client``) has unmarshaled them all before the run came;
+its request then leaves the bytes out, and the primed code objects stand in for them only
+if their sizes match the request's, module by module.
 """
 
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import gc
+import json
 import marshal
 import sys
 import types
 from collections.abc import Mapping, Sequence
 from importlib.machinery import ModuleSpec
 from typing import Any
+
+from sandbox.wire import PAYLOAD_HEAD
 
 _real_import = builtins.__import__
 _BUILTINS = vars(builtins)
@@ -49,27 +56,36 @@ class ModuleTable:
     """The plugin modules of one run and who may import which."""
 
     def __init__(
-        self, modules: Mapping[str, Mapping[str, Any]], code_objects: memoryview | bytes = b""
+        self,
+        modules: Mapping[str, Mapping[str, Any]],
+        code_objects: memoryview | bytes = b"",
+        primed: PrimedCode | None = None,
     ) -> None:
         """``modules`` as the request document gives them; ``code_objects`` the bytes that
-        follow it (raises ValueError when their lengths do not add up)."""
+        follow it, or none when ``primed`` holds code objects of exactly those sizes, in the
+        modules' order (raises ValueError when their lengths do not add up)."""
         self.sources: dict[str, str] = {}
         self.marshaled: dict[str, memoryview] = {}
         self.plugins: dict[str, str] = {}
         self.imports: dict[str, frozenset[str] | None] = {}
         self.compiled: dict[str, types.CodeType] = {}
-        data = memoryview(code_objects)
-        offset = 0
+        sizes: dict[str, Any] = {}
         for name, spec in modules.items():
             self.sources[name] = str(spec.get("source") or "")
-            size = spec.get("code_bytes")
-            if size is not None:
-                if type(size) is not int or not 0 < size <= len(data) - offset:
-                    raise ValueError(f"module {name!r}: its code object is not in the request")
-                self.marshaled[name] = data[offset : offset + size]
-                offset += size
             self.plugins[name] = str(spec.get("plugin") or name)
             self.imports[name] = declared_names(spec.get("imports"))
+            if spec.get("code_bytes") is not None:
+                sizes[name] = spec["code_bytes"]
+        data = memoryview(code_objects)
+        if not data and primed is not None and tuple(sizes.values()) == primed.sizes:
+            self.compiled.update(zip(sizes, primed.codes, strict=True))
+            sizes = {}
+        offset = 0
+        for name, size in sizes.items():
+            if type(size) is not int or not 0 < size <= len(data) - offset:
+                raise ValueError(f"module {name!r}: its code object is not in the request")
+            self.marshaled[name] = data[offset : offset + size]
+            offset += size
         if offset != len(data):
             raise ValueError("the request has bytes that belong to no module")
         self.loaded: dict[str, types.ModuleType] = {}
@@ -156,18 +172,50 @@ class ModuleTable:
         data = self.marshaled.pop(name, None)
         if data is None:
             return compile(self.sources[name], f"<plugin {self.plugins[name]}>", "exec")
-        # Unmarshaling makes thousands of objects, none of them garbage: a collection
-        # started by their count would only walk them (and copy pages shared with the zygote).
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            code = marshal.loads(data)  # noqa: S302 - written by the web process, not the plugin
-        finally:
-            if collecting:
-                gc.enable()
+        code = _unmarshal(data)
         if not isinstance(code, types.CodeType):
             raise TypeError(f"module {name!r}: the request holds no code object for it")
         return code
+
+
+@dataclasses.dataclass(frozen=True)
+class PrimedCode:
+    """A closure's code objects, unmarshaled by a spare before its run arrived."""
+
+    sizes: tuple[int, ...]  # each one's length in marshal bytes: what a request must match
+    codes: tuple[types.CodeType, ...]
+
+
+def prime(data: bytes) -> PrimedCode:
+    """Unmarshal a ``PRIME`` memfd's contents (``sandbox.wire``); ValueError or TypeError
+    if it is not that. Only the web process writes it: no plugin code runs here."""
+    (head,) = PAYLOAD_HEAD.unpack_from(data)
+    start = PAYLOAD_HEAD.size
+    sizes = tuple(json.loads(data[start : start + head]))
+    view = memoryview(data)[start + head :]
+    if not all(type(size) is int and size > 0 for size in sizes) or sum(sizes) != len(view):
+        raise ValueError("the primed code objects do not add up")
+    codes = []
+    offset = 0
+    for size in sizes:
+        code = _unmarshal(view[offset : offset + size])
+        if not isinstance(code, types.CodeType):
+            raise TypeError("the primed bytes hold something else than code objects")
+        codes.append(code)
+        offset += size
+    return PrimedCode(sizes, tuple(codes))
+
+
+def _unmarshal(data: memoryview) -> object:
+    # Unmarshaling makes thousands of objects, none of them garbage: a collection
+    # started by their count would only walk them (and copy pages shared with the zygote).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return marshal.loads(data)  # noqa: S302 - written by the web process, not the plugin
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def declared_names(value: object) -> frozenset[str] | None:

@@ -23,7 +23,7 @@ import typing
 from typing import Any
 
 from sandbox import wire
-from sandbox.zygote import linux, protocol
+from sandbox.zygote import linux, protocol, runtime
 from sandbox.zygote.confinement import LAYER_NAMES, Confinement, LayerError, park
 
 SPARES = 4  # confined children kept ready, so callers at once rarely wait for a fork
@@ -85,13 +85,16 @@ class Zygote:
                 status = wire.SETUP_FAILED
                 return  # type: ignore[misc]
             channel.send(b"ready")
-            message, ancillary, _flags, _addr = channel.recvmsg(
-                64, socket.CMSG_SPACE(2 * wire.FD_SIZE)
-            )
-            fds: list[int] = []
-            for level, kind, data in ancillary:
-                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                    fds.extend(struct.unpack(f"{len(data) // wire.FD_SIZE}i", data))
+            message, fds = receive(channel)
+            primed = None
+            if message == wire.PRIME and len(fds) == 1:
+                # A closure's code objects, before its run: unmarshaling them now, while
+                # idle, takes that work off the run. They come from the web process and
+                # are the code this spare's one run will be sent; no plugin code runs.
+                primed = runtime.prime(protocol.read_all(fds[0]))
+                os.close(fds[0])
+                channel.send(wire.PRIMED)
+                message, fds = receive(channel)
             if len(message) != wire.REQUEST.size or len(fds) != 2:
                 status = wire.RETIRED  # the web process let it go unused
                 return  # type: ignore[misc]
@@ -101,7 +104,9 @@ class Zygote:
             payload = protocol.read_all(payload_fd)
             os.close(payload_fd)
             self.confinement.limit(timeout_ms, memory_mb)
-            data = protocol.run_request(payload, self.stdout_cap, self.result_cap, memory_mb)
+            data = protocol.run_request(
+                payload, self.stdout_cap, self.result_cap, memory_mb, primed
+            )
             # The web process answers once the pipe closes: from here on no signal handler
             # may run the plugin's code again.
             signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
@@ -288,6 +293,16 @@ class Zygote:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(-pid, signal.SIGKILL)
         os._exit(0)
+
+
+def receive(channel: socket.socket) -> tuple[bytes, list[int]]:
+    """A spare's next message from the web process and the descriptors that came with it."""
+    message, ancillary, _flags, _addr = channel.recvmsg(64, socket.CMSG_SPACE(2 * wire.FD_SIZE))
+    fds: list[int] = []
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.extend(struct.unpack(f"{len(data) // wire.FD_SIZE}i", data))
+    return message, fds
 
 
 def read_frame(sock: socket.socket) -> tuple[dict[str, Any], bytes]:
