@@ -96,8 +96,11 @@ def error_response(
 ) -> JsonResponse:
     """The one builder of a JSON error, for the API and for the plumbing in front of it."""
     body = ErrorOut(error=code, detail=detail, cycle=cycle, errors=errors).model_dump()
-    if errors is None:
-        del body["errors"]  # only a manifest's errors have fields
+    # Keys that do not apply are left out rather than sent as null: only a dependency
+    # cycle has a cycle, and only a manifest's errors have fields.
+    for key in ("cycle", "errors"):
+        if body[key] is None:
+            del body[key]
     response = JsonResponse(body, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
