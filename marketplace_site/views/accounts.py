@@ -27,6 +27,17 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form})
 
 
+class LogoutView(auth_views.LogoutView):
+    """Django's logout, which then says so on the page it lands on."""
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        was_signed_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if was_signed_in:
+            messages.info(request, "You are signed out.")
+        return response
+
+
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     plugins = Plugin.objects.with_latest().filter(owner_id=request.user.pk).by_name()
@@ -44,5 +55,5 @@ urlpatterns: list[URLPattern] = [
     path("accounts/", account, name="account"),
     path("accounts/signup/", signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
 ]
