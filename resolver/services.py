@@ -6,7 +6,7 @@ resolution runs resolvelib under a budget (``resolver.transitive``). No database
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from marketplace_site.types import DependencyProvider, PluginManifest, canonical_name
@@ -105,6 +105,7 @@ class VersionMatch:
     valid: bool  # False where packaging cannot parse the version (it never matches)
     prerelease: bool
     wins: bool
+    yanked: bool = False  # PEP 592: it matches, but nothing picks it unless pinned exactly
 
 
 @dataclass(frozen=True)
@@ -119,18 +120,38 @@ class RangeReport:
     # Read as PEP 440 though node-semver would read it too (``1.2.3``, ``>=1.0``): both
     # readings exist, and PEP 440's wins (CONTRACTS.md "Resolver").
     also_npm: bool = False
+    skips_yanked: bool = False  # yanked versions were passed over (the constraint is no pin)
 
     @property
     def match_count(self) -> int:
-        return sum(row.matches for row in self.rows)
+        """Matching versions the winner was chosen among."""
+        return sum(row.matches and not (self.skips_yanked and row.yanked) for row in self.rows)
+
+    @property
+    def yanked_match_count(self) -> int:
+        """Matching versions passed over because they are yanked."""
+        return sum(row.matches and row.yanked for row in self.rows) if self.skips_yanked else 0
 
 
 def range_report(
-    *, versions: Sequence[str], constraint: str, include_prerelease: bool = False
+    *,
+    versions: Sequence[str],
+    constraint: str,
+    include_prerelease: bool = False,
+    yanked: Collection[str] = (),
 ) -> RangeReport:
-    """Match ``versions`` (shown newest first) against ``constraint``."""
+    """Match ``versions`` (shown newest first) against ``constraint``.
+
+    The winner is what an install would pick: never one of ``yanked`` unless the constraint
+    pins exactly that version (PEP 592), which is how the registry resolves too.
+    """
     parsed = constraints.parse_constraint(constraint, include_prerelease)
-    winner = constraints.max_satisfying(versions, constraint, include_prerelease)
+    yanked = frozenset(yanked)
+    candidates = versions
+    skips_yanked = bool(yanked) and not constraints.pins_exactly(constraint)
+    if skips_yanked:
+        candidates = [text for text in versions if text not in yanked]
+    winner = constraints.max_satisfying(candidates, constraint, include_prerelease)
     keyed = [(parse_version(text), text) for text in versions]
     ordered = sorted(
         keyed,
@@ -148,10 +169,13 @@ def range_report(
             valid=version is not None,
             prerelease=version is not None and version.is_prerelease,
             wins=text == winner,
+            yanked=text in yanked,
         )
         for version, text in ordered
     )
     also_npm = parsed.dialect == "pep440" and constraints.is_npm_range(
         constraint, include_prerelease
     )
-    return RangeReport(constraint, parsed.dialect, parsed.expanded(), rows, winner, also_npm)
+    return RangeReport(
+        constraint, parsed.dialect, parsed.expanded(), rows, winner, also_npm, skips_yanked
+    )

@@ -16,13 +16,16 @@ from resolver.services import RangeReport, range_report
 TEMPLATE = "resolver/range_calculator.html"
 
 
-def _report(form: RangeCalculatorForm, versions: list[str]) -> RangeReport | None:
+def _report(
+    form: RangeCalculatorForm, versions: list[str], yanked: list[str] | None = None
+) -> RangeReport | None:
     if not form.is_bound or form.parsed is None:
         return None
     return range_report(
         versions=versions,
         constraint=form.cleaned_data["constraint"],
         include_prerelease=form.cleaned_data["include_prerelease"],
+        yanked=yanked or (),
     )
 
 
@@ -39,16 +42,19 @@ def range_calculator(request: HttpRequest) -> HttpResponse:
 def range_calculator_plugin(request: HttpRequest, name: str) -> HttpResponse:
     """The calculator on a plugin's published versions."""
     registry = RegistryService()
-    versions = registry.versions(name)
-    latest = registry.get(name)
-    if not versions or latest is None:
+    rows = registry.version_rows(name)
+    plugin = registry.get_plugin(name)
+    if not rows or plugin is None:
         raise Http404(f"No plugin named {name!r}.")
+    versions = [row.version for row in reversed(rows)]  # oldest first, as published
+    yanked = [row.version for row in rows if row.yanked]
     form = RangeCalculatorForm(request.GET if request.GET else None)
     context = {
         "form": form,
-        "report": _report(form, versions),
-        "plugin_name": latest.name,
+        "report": _report(form, versions, yanked),
+        "plugin_name": plugin.display_name,
         "versions": versions,
+        "yanked": yanked,
     }
     return render(request, TEMPLATE, context, status=400 if form.errors else 200)
 

@@ -138,3 +138,50 @@ def test_the_calculator_says_which_reading_it_used(
     assert reading in page
     also = "It is also a valid npm range; a constraint valid in both keeps PEP 440's meaning."
     assert (also in page) is note
+
+
+@pytest.fixture
+def widget_with_a_yank(widget: None) -> None:
+    RegistryService().yank("widget-kit", "2.0.0", reason="Breaks the grid")
+
+
+def test_the_plugin_calculator_passes_over_a_yanked_version_as_an_install_does(
+    client: Client, widget_with_a_yank: None
+) -> None:
+    url = reverse("range_calculator_plugin", args=["widget-kit"])
+    page = text_of(client.get(url, {"constraint": ">=1.2,<3"}).content)
+    assert "1.4.0 wins: the highest of 1 matching version, not counting 1 yanked." in page
+    assert "2.0.0 yanked yes, but yanked: picked only when pinned exactly" in page
+
+
+def test_the_plugin_calculator_picks_a_yanked_version_pinned_exactly(
+    client: Client, widget_with_a_yank: None
+) -> None:
+    url = reverse("range_calculator_plugin", args=["widget-kit"])
+    page = text_of(client.get(url, {"constraint": "==2.0.0"}).content)
+    assert "2.0.0 wins: the highest of 1 matching version." in page
+
+
+def test_the_plugin_calculator_says_when_only_yanked_versions_match(
+    client: Client, widget_with_a_yank: None
+) -> None:
+    url = reverse("range_calculator_plugin", args=["widget-kit"])
+    page = text_of(client.get(url, {"constraint": "~2.0"}).content)
+    assert "Only yanked versions match" in page
+    assert "No version matches." not in page
+
+
+def test_the_plugin_calculator_names_the_yanked_versions_before_a_question(
+    client: Client, widget_with_a_yank: None
+) -> None:
+    page = text_of(client.get(reverse("range_calculator_plugin", args=["widget-kit"])).content)
+    assert "Yanked (picked only when a constraint pins exactly one of them): 2.0.0" in page
+
+
+def test_the_plugin_calculator_works_when_every_version_is_yanked(client: Client) -> None:
+    registry = RegistryService()
+    registry.add(make_manifest("solo", "1.0.0"))
+    registry.yank("solo", "1.0.0")
+    response = client.get(reverse("range_calculator_plugin", args=["solo"]), {"constraint": "*"})
+    assert response.status_code == 200
+    assert "Only yanked versions match" in text_of(response.content)
