@@ -94,6 +94,26 @@ def cpu_per_run_ms(sandbox: SandboxService, run: Callable[[], object], count: in
     return (tree_cpu_s(sandbox.zygote_pid()) - before) / count * 1000
 
 
+def interleaved_p50(
+    runs: int, trivial_run: Callable[[], object], closure_run: Callable[[], object]
+) -> tuple[float, float]:
+    """The p50 wall times (ms) of ``runs`` trivial and closure runs, alternating."""
+    trivial: list[float] = []
+    with_modules: list[float] = []
+    for _ in range(runs):
+        for run, times in ((trivial_run, trivial), (closure_run, with_modules)):
+            started = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(trivial), statistics.median(with_modules)
+
+
+def report(p50_trivial: float, p50_modules: float, target: str = "") -> None:
+    print(f"trivial run      p50 {p50_trivial:7.3f} ms")
+    print(f"10-module run    p50 {p50_modules:7.3f} ms")
+    print(f"ratio            {p50_modules / p50_trivial:7.2f}x{target}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=400)
@@ -102,52 +122,28 @@ def main() -> None:
     modules = closure()
     lines = sum(module.source.count("\n") + 1 for module in modules.values())
     root = "import plugin_0\nresult = plugin_0.step(0)"
-    check = sandbox.run(root, modules=modules, imports={"plugin_0"})
-    assert check.output == PLUGINS - 1, check
-    for _ in range(20):  # warm up both paths
-        sandbox.run("result = 1 + 1")
-        sandbox.run(root, modules=modules, imports={"plugin_0"})
-    trivial: list[float] = []
-    with_modules: list[float] = []
-    for _ in range(args.runs):
-        started = time.perf_counter()
-        sandbox.run("result = 1 + 1")
-        trivial.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        sandbox.run(root, modules=modules, imports={"plugin_0"})
-        with_modules.append((time.perf_counter() - started) * 1000)
-    p50_trivial = statistics.median(trivial)
-    p50_modules = statistics.median(with_modules)
-    print(
-        f"closure: {PLUGINS} modules, {lines} lines in all; {args.runs} runs of each, interleaved"
-    )
-    print(f"trivial run      p50 {p50_trivial:7.3f} ms")
-    print(f"10-module run    p50 {p50_modules:7.3f} ms")
-    print(f"ratio            {p50_modules / p50_trivial:7.2f}x (target <= 1.5x)")
-
-    primed, client.MAX_PRIMED = client.MAX_PRIMED, 0
-    sandbox.run("result = 1 + 1")  # lets the primed spare go
-    trivial.clear()
-    cold: list[float] = []
-    for _ in range(args.runs):
-        started = time.perf_counter()
-        sandbox.run("result = 1 + 1")
-        trivial.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        sandbox.run(root, modules=modules, imports={"plugin_0"})
-        cold.append((time.perf_counter() - started) * 1000)
-    client.MAX_PRIMED = primed
-    p50_trivial, p50_cold = statistics.median(trivial), statistics.median(cold)
-    print("priming off (each closure run unmarshals its code objects itself):")
-    print(f"trivial run      p50 {p50_trivial:7.3f} ms")
-    print(f"10-module run    p50 {p50_cold:7.3f} ms")
-    print(f"ratio            {p50_cold / p50_trivial:7.2f}x")
 
     def trivial_run() -> object:
         return sandbox.run("result = 1 + 1")
 
     def closure_run() -> object:
         return sandbox.run(root, modules=modules, imports={"plugin_0"})
+
+    check = sandbox.run(root, modules=modules, imports={"plugin_0"})
+    assert check.output == PLUGINS - 1, check
+    for _ in range(20):  # warm up both paths
+        trivial_run()
+        closure_run()
+    print(
+        f"closure: {PLUGINS} modules, {lines} lines in all; {args.runs} runs of each, interleaved"
+    )
+    report(*interleaved_p50(args.runs, trivial_run, closure_run), " (target <= 1.5x)")
+
+    primed, client.MAX_PRIMED = client.MAX_PRIMED, 0
+    closure_run()  # with priming off, this run's end lets the primed spare go
+    print("priming off (each closure run unmarshals its code objects itself):")
+    report(*interleaved_p50(args.runs, trivial_run, closure_run))
+    client.MAX_PRIMED = primed
 
     cpu_trivial: list[float] = []
     cpu_modules: list[float] = []
