@@ -1,12 +1,12 @@
-"""{% site_url %}: the header's links, worked out once per process, stay what {% url %} would
-give when the prefix or the URL configuration change."""
+"""{% site_url %} and {% site_static %}: the header's links and style sheets, worked out once per
+process, stay what {% url %} and {% static %} would give when the prefix or settings change."""
 
 import pytest
 from django.template import Context, Template
 from django.test import override_settings
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
-from marketplace_site.templatetags.site_urls import site_url
+from marketplace_site.templatetags.site_urls import site_static, site_url
 
 
 def render(text: str) -> str:
@@ -36,3 +36,10 @@ def test_another_url_configuration_is_used_when_the_setting_changes() -> None:
         assert site_url("baseline") == "/baseline/"
     with pytest.raises(NoReverseMatch):
         site_url("baseline")
+
+
+def test_a_static_file_follows_a_changed_static_url() -> None:
+    assert site_static("css/site.css").startswith("/static/css/site")
+    with override_settings(STATIC_URL="/assets/"):
+        assert site_static("css/site.css").startswith("/assets/css/site")
+    assert site_static("css/site.css").startswith("/static/css/site")
