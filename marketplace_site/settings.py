@@ -146,6 +146,20 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
+# Sessions are written to the database and to the default cache, and read from the cache:
+# one plain key lookup per signed-in request instead of building an ORM query on the session
+# table (tests/benchmarks/bench_pages.py, BENCHMARKS.md "Signed-in pages"). The cache
+# is shared by every worker and host (the database's cache table, or Redis), so a logout or
+# a password change ends the session everywhere at once; a session the cache lost is read
+# back from the table. Not with CACHE_BACKEND=locmem: a worker's own copy would outlive a
+# logout served by another worker. Not signed cookies: they would show the session to its
+# holder and outlive a logout.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    else "django.contrib.sessions.backends.cached_db"
+)
+
 # Rendered parts of pages that many users share (the plugin page's dependency tree, versions,
 # source), kept in each worker's memory: they are keyed by the content generation
 # (marketplace_site/web/page_cache.py), which lives in the default cache that every worker

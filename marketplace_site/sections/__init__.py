@@ -6,6 +6,7 @@ A section builds template context and nothing else (no view, no URL). The plugin
 from ``account_page``. To add a part, write its builder in a module here and call it below.
 """
 
+import functools
 from typing import Any
 
 from django.http import HttpRequest
@@ -29,7 +30,12 @@ def plugin_page(
 
     ``depgraph`` is built on first use, and ``reviews`` is a function that builds the reviews
     part's context: the page keeps both rendered in the fragment cache, so a page served
-    from there builds neither."""
+    from there builds neither. The Try it link and the range calculator's form are built
+    on first use too, for the same reason."""
+    sandbox = functools.cache(lambda: try_it.plugin_section(request, marketplace, plugin, selected))
+    resolver = functools.cache(
+        lambda: range_calculator.plugin_section(request, marketplace, plugin, selected)
+    )
     return {
         "reviews": lambda: reviews.plugin_section(
             request, marketplace, plugin, selected, review_forms
@@ -37,8 +43,10 @@ def plugin_page(
         "depgraph": SimpleLazyObject(
             lambda: depgraph.plugin_section(request, marketplace, plugin, selected)["depgraph"]
         ),
-        **try_it.plugin_section(request, marketplace, plugin, selected),
-        **range_calculator.plugin_section(request, marketplace, plugin, selected),
+        # A template calls a callable it is given when it renders it.
+        "sandbox_try_url": lambda: sandbox()["sandbox_try_url"],
+        "resolver_form": lambda: resolver()["resolver_form"],
+        "resolver_url": lambda: resolver()["resolver_url"],
     }
 
 

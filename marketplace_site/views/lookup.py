@@ -10,10 +10,16 @@ if TYPE_CHECKING:
 
 
 def plugin_and_version(
-    marketplace: "Marketplace", request: HttpRequest, name: str
+    marketplace: "Marketplace",
+    request: HttpRequest,
+    name: str,
+    *,
+    plugin: "Plugin | None" = None,
 ) -> tuple["Plugin", "PluginVersion"]:
-    """The plugin named ``name`` and the version in ``?version=`` (its latest by default)."""
-    plugin = marketplace.registry.get_plugin(name)
+    """The plugin named ``name`` and the version in ``?version=`` (its latest by default);
+    ``plugin`` is the plugin row when the caller has read it already (no second query)."""
+    if plugin is None:
+        plugin = marketplace.registry.get_plugin(name)
     if plugin is None:
         raise Http404(f"No plugin named {name!r}.")
     requested = request.GET.get("version")

@@ -30,6 +30,14 @@ def generation() -> int:
     return int(value)
 
 
+def request_generation(request: HttpRequest) -> int:
+    """``generation()``, read at most once per request (a page keys several things by it)."""
+    value = request.__dict__.get("_content_generation")
+    if value is None:
+        value = request.__dict__["_content_generation"] = generation()
+    return int(value)
+
+
 def bump() -> None:
     """Make every cached page stale (after the current transaction commits)."""
 

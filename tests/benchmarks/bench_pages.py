@@ -162,6 +162,10 @@ def run_on(db: str, args: argparse.Namespace, workdir: Path) -> bool:
             for user in found["users"]
         ]
         extra = ["--access-logfile", "/dev/null"] if args.no_access_log else []
+        # No recycling (gunicorn.conf.py restarts a worker every ~2,000 requests, both at
+        # about the same time here): a restart's seconds of boot, and its empty per-worker
+        # caches, landed on whichever page was being measured. The load test keeps it.
+        extra += ["--max-requests", "0"]
         if args.workers:
             extra += ["--workers", str(args.workers)]
         with Gunicorn(env, workdir / f"gunicorn-{db}.log", args=extra) as server:
