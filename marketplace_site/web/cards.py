@@ -8,6 +8,7 @@ compares the two for cards of every kind, so a change to the template that is no
 fails there. Search results (with highlighted words) still use the template.
 """
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -19,6 +20,9 @@ from django.utils.text import Truncator
 
 from registry.models import Plugin
 
+# The characters of a plugin name (marketplace_site.types.manifest.NAME_PATTERN), which an
+# address holds unquoted.
+UNQUOTED = re.compile(r"[A-Za-z0-9._-]+")
 DESCRIPTION_CHARS = 180  # the template's truncatechars:180
 KEYWORDS_SHOWN = 6  # the template's slice:":6"
 
@@ -35,9 +39,10 @@ def _updated(when: datetime | None) -> str:
     return str(conditional_escape(timesince_filter(when)))
 
 
-def card(plugin: Plugin) -> str:
+def card(plugin: Plugin, address: str) -> str:
     """One card's HTML, as ``includes/_plugin_card.html`` renders ``plugin`` without search
-    words. ``plugin`` must have ``latest`` (a listed plugin), else ValueError."""
+    words; ``address``: its plugin page's. ``plugin`` must have ``latest`` (a listed plugin),
+    else ValueError."""
     latest = plugin.latest
     if latest is None:
         raise ValueError(f"{plugin.canonical_name} has no version: it is not listed")
@@ -60,7 +65,7 @@ def card(plugin: Plugin) -> str:
     )
     return (
         '\n<article class="plugin-card">\n  <header>\n'
-        f'    <h3><a href="{e(reverse("plugin_detail", args=[name]))}">{e(name)}</a>\n'
+        f'    <h3><a href="{e(address)}">{e(name)}</a>\n'
         f'      <small class="muted">{e(latest.version)}</small>'
         f"{YANKED_BADGE if latest.yanked else ''}</h3>\n"
         "  </header>\n"
@@ -77,4 +82,14 @@ def cards(plugins: Iterable[Plugin]) -> SafeString:
     """The cards of ``plugins``, one after another, as the template's loop writes them.
 
     Every piece of text from a plugin above goes through conditional_escape."""
-    return mark_safe("".join(card(plugin) for plugin in plugins))  # noqa: S308
+    # One reverse() a page: a name of UNQUOTED characters goes into the address as it is
+    # (reverse() would quote nothing in it), any other name through reverse().
+    before, _, after = reverse("plugin_detail", args=["0"]).rpartition("0")
+
+    def address(name: str) -> str:
+        if UNQUOTED.fullmatch(name):
+            return f"{before}{name}{after}"
+        return reverse("plugin_detail", args=[name])
+
+    written = "".join(card(plugin, address(plugin.display_name)) for plugin in plugins)
+    return mark_safe(written)  # noqa: S308

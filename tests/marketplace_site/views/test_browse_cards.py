@@ -39,6 +39,7 @@ def test_cards_are_the_card_templates_markup_for_every_kind_of_card() -> None:
     Plugin.objects.filter(canonical_name="quiet").update(
         install_count=2, installation_run_count=1234567, trial_run_count=0,
         updated_at=timezone.now() - timedelta(days=400),
+        display_name="Quiet ü",  # not a name publishing accepts: its address is quoted
     )  # fmt: skip
     plugins = registry.browse_page(sort="name", limit=10)
     assert [plugin.canonical_name for plugin in plugins] == ["busy", "gone", "plain", "quiet"]
@@ -52,6 +53,7 @@ def test_cards_are_the_card_templates_markup_for_every_kind_of_card() -> None:
     assert "by unknown" in written
     assert "1 install · 1 installation run · 1 trial run" in written
     assert "2 installs · 1234567 installation runs · 0 trial runs" in written
+    assert 'href="/plugins/Quiet%20%C3%BC/"' in written and 'href="/plugins/busy/"' in written
 
 
 NAMES = [f"plugin-{i:02d}" for i in range(47)]
