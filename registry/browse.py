@@ -3,7 +3,7 @@
 A page's ids are read from the order's index alone (each index ends with the id), and only
 those rows are then joined to their version: a page deep in 100,000 plugins does not join
 every row it skips. Skipping still walks the index, one entry per plugin skipped (50,000
-entries: 5-10 ms on SQLite, 10-20 ms on PostgreSQL on a busy machine), so a page in the
+entries: 5-10 ms on SQLite, 15-30 ms on PostgreSQL on a busy machine), so a page in the
 second half of the order is read walking the index backwards from its far end: no page
 walks more than half of it, a random page a quarter on average.
 """
