@@ -19,8 +19,9 @@ from marketplace_site.types import (
     storable_text,
     validate_manifest_data,
 )
+from registry import browse as browse_orders
 from registry import search as search_index
-from registry.models import BROWSE_ORDERS, LISTED, YANK_REASON_MAX_LENGTH, Plugin, PluginVersion
+from registry.models import BROWSE_ORDERS, YANK_REASON_MAX_LENGTH, Plugin, PluginVersion
 from registry.names import lookalike
 from registry.versioning import parse_version, precedence_key
 
@@ -293,18 +294,14 @@ class RegistryService:
         """How many plugins browse lists."""
         return Plugin.objects.with_latest().count()
 
-    def browse_page(self, *, sort: str = "name", offset: int = 0, limit: int = 20) -> list[Plugin]:
-        """One page of ``browse(sort=sort)``: the page's ids are read from the order's index
-        alone, then only those rows are joined to their version and owner, so a page deep in
-        100,000 plugins does not join every row it skips."""
-        order = BROWSE_ORDERS.get(sort, BROWSE_ORDERS["name"])
-        ids = list(
-            Plugin.objects.filter(LISTED)
-            .order_by(*order)
-            .values_list("pk", flat=True)[offset : offset + limit]
-        )
-        by_id = Plugin.objects.for_listing().in_bulk(ids)
-        return [by_id[i] for i in ids if i in by_id]
+    def browse_page(
+        self, *, sort: str = "name", offset: int = 0, limit: int = 20, total: int | None = None
+    ) -> list[Plugin]:
+        """One page of ``browse(sort=sort)``: at most ``limit`` plugins from position
+        ``offset`` (0-based), each with its latest version and what a card shows. The ids
+        are read from the order's index alone; given ``total`` (``browse_count()``), a page
+        past the middle from the index's far end (registry/browse.py)."""
+        return browse_orders.page(sort, offset, limit, total=total)
 
     def search(self, query: str, limit: int = 20) -> list[PluginManifest]:
         ids, _ = search_index.search_plugin_ids(query, limit=limit)

@@ -4,11 +4,14 @@
     DATABASE_URL=postgres://... .venv/bin/python tests/benchmarks/bench_browse.py   # PostgreSQL
     SQLITE_PATH=/tmp/browse.sqlite3 .venv/bin/python tests/benchmarks/bench_browse.py  # reuse
 
-Builds the catalogue once with bulk_create (random update times, installs and runs), then
+Builds the catalogue once with bulk_create (random update times, installs and runs; on
+PostgreSQL then VACUUM ANALYZE, as autovacuum would after such a load), then
 for every order of ``marketplace_site.views.plugins.BROWSE_SORTS`` times GET /plugins/ through
 Django's test client (the view, its queries and the template): the first page, and pages
-drawn at random from the whole range. Prints p50 and p95 per order and the queries a page
-makes. Target: p50 <= 20 ms for each order.
+drawn at random from the whole range. Prints p50 and p95 per order, the p50 of this
+process's CPU time (all of a request's work on SQLite, less the server's on PostgreSQL: a
+figure that a busy machine inflates less than wall time) and the queries a page makes.
+Target: p50 <= 20 ms for each order.
 """
 
 import os
@@ -71,6 +74,13 @@ def populate(rng: random.Random) -> None:
             Plugin.objects.bulk_update(plugins, ["latest"], batch_size=1000)
         print(f"  built {min(start + BATCH, PLUGINS):,} plugins", end="\r", flush=True)
     print()
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # What autovacuum does after a bulk load, soon: the planner's statistics, and the
+        # visibility map that lets an index-only scan skip the table.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE registry_plugin")
 
 
 def main() -> int:
@@ -92,7 +102,7 @@ def main() -> int:
     client = Client(HTTP_HOST="127.0.0.1")
     last_page = -(-PLUGINS // BROWSE_PAGE_SIZE)
     met = True
-    print(f"{'order':<10} {'pages':<7} {'p50 ms':>7} {'p95 ms':>7} {'queries':>7}")
+    print(f"{'order':<10} {'pages':<7} {'p50 ms':>7} {'p95 ms':>7} {'cpu p50':>7} {'queries':>7}")
     for sort in BROWSE_SORTS:
         for label, numbers in (
             ("first", [1] * REQUESTS),
@@ -100,11 +110,12 @@ def main() -> int:
         ):
             path = f"/plugins/?sort={sort}"
             assert client.get(path).status_code == 200  # warm
-            times = []
+            times, cpu = [], []
             for number in numbers:
-                begun = time.perf_counter()
+                begun, begun_cpu = time.perf_counter(), time.process_time()
                 response = client.get(f"{path}&page={number}")
                 times.append((time.perf_counter() - begun) * 1000)
+                cpu.append((time.process_time() - begun_cpu) * 1000)
                 assert response.status_code == 200
             with CaptureQueriesContext(connection) as queries:
                 client.get(f"{path}&page={numbers[-1]}")
@@ -112,7 +123,7 @@ def main() -> int:
             met = met and p50 <= TARGET_MS
             print(
                 f"{sort:<10} {label:<7} {p50:7.2f} {percentile(times, 0.95):7.2f} "
-                f"{len(queries.captured_queries):>7}"
+                f"{percentile(cpu, 0.5):7.2f} {len(queries.captured_queries):>7}"
             )
     print(f"target p50 <= {TARGET_MS:.0f} ms for every order: {'met' if met else 'NOT met'}")
     return 0 if met else 1
