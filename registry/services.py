@@ -21,7 +21,7 @@ from marketplace_site.types import (
 )
 from registry import browse as browse_orders
 from registry import search as search_index
-from registry.models import BROWSE_ORDERS, YANK_REASON_MAX_LENGTH, Plugin, PluginVersion
+from registry.models import BROWSE_ORDERS, LISTED, YANK_REASON_MAX_LENGTH, Plugin, PluginVersion
 from registry.names import lookalike
 from registry.versioning import parse_version, precedence_key
 
