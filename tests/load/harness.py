@@ -29,7 +29,7 @@ PYTHON = sys.executable
 BIN = Path(sys.executable).parent
 GUNICORN_CONF = ROOT / "marketplace_site" / "gunicorn.conf.py"
 PG_HOST = "127.0.0.1"
-PG_PORT = int(os.environ.get("PG_TEST_PORT", "54329"))
+PG_PORT = int(os.environ.get("PG_TEST_PORT", "25432"))
 HOST = "127.0.0.1"
 # Set in the environment of every server we start, so that leftovers can be found by it.
 MARKER_ENV = "MARKETPLACE_LOAD_RUN"
