@@ -22,7 +22,16 @@ def page_number(text: str | None, num_pages: int) -> int:
 
 
 def page_of(items: Sequence[Any] | QuerySet[Any], text: str | None, *, per_page: int) -> Page[Any]:
-    """One page of ``items`` (a list, or a query that counts and slices in the database)."""
+    """One page of ``items`` (a list, or a query that counts and slices in the database).
+
+    ``text`` is the page number as the address gives it: a number past the end gives the
+    last page, and one below 1 or not a number the first (Django's ``get_page`` would read
+    ``0`` as past the end and show the last page)."""
+    try:
+        if text is not None and int(text) < 1:
+            text = None
+    except ValueError:
+        pass  # get_page gives the first page for it
     return Paginator(items, per_page).get_page(text)
 
 

@@ -59,7 +59,7 @@ def test_cards_are_the_card_templates_markup_for_every_kind_of_card() -> None:
 NAMES = [f"plugin-{i:02d}" for i in range(47)]
 
 
-def names_on_page(client: Client, sort: str, number: int) -> list[str]:
+def names_on_page(client: Client, sort: str, number: int | str) -> list[str]:
     """The plugins a page's cards link to, in the page's order."""
     page = client.get(f"{reverse('browse')}?sort={sort}&page={number}").content.decode()
     links = {name: page.find(f'href="/plugins/{name}/"') for name in NAMES}
@@ -89,3 +89,13 @@ def test_every_page_of_every_order_lists_each_plugin_once_in_that_order(client: 
         for number in range(1, pages + 1):
             listed += names_on_page(client, sort, number)
         assert listed == order, sort
+
+
+@pytest.mark.parametrize(("asked", "shown"), [("0", 1), ("-3", 1), ("x", 1), ("2", 2), ("99", 3)])
+def test_a_page_number_out_of_range_shows_the_nearest_page(
+    client: Client, asked: str, shown: int
+) -> None:
+    registry = RegistryService()
+    for name in NAMES:
+        registry.add(make_manifest(name))
+    assert names_on_page(client, "name", asked) == names_on_page(client, "name", shown)
