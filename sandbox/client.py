@@ -202,13 +202,8 @@ class ZygoteClient:
                     asked = asked and bool(self._spares)
                 spare = self._spares.popleft()
             # Its first message says it is confined ("ready") or which layer failed.
-            spare.channel.settimeout(max(0.001, deadline - time.monotonic()))
-            try:
-                message = spare.channel.recv(4096)
-            except OSError:
-                message = b""
+            message = _next_message(spare, deadline - time.monotonic()) or b""
             if message == b"ready":
-                spare.channel.settimeout(None)
                 return spare
             spare.close()
             if message:
@@ -224,13 +219,7 @@ class ZygoteClient:
             spare = self._primed.pop(code_objects, None)
         if spare is None:
             return None
-        spare.channel.settimeout(max(0.001, deadline - time.monotonic()))
-        try:
-            message = spare.channel.recv(64)
-        except OSError:
-            message = b""
-        if message == PRIMED:
-            spare.channel.settimeout(None)
+        if _next_message(spare, deadline - time.monotonic()) == PRIMED:
             return spare
         spare.close()  # it could not prime: the run goes to a plain spare instead
         return None
@@ -283,19 +272,14 @@ class ZygoteClient:
             old.close()
         if spare is None:
             return None
-        spare.channel.settimeout(PRIME_WAIT_S)
-        try:
-            message = spare.channel.recv(4096)
-        except TimeoutError:
+        message = _next_message(spare, PRIME_WAIT_S)
+        if message is None:
             with self._spares_ready:
                 self._spares.appendleft(spare)  # still confining; nothing was read
             return None
-        except OSError:
-            message = b""
         if message != b"ready":
             spare.close()  # its setup failed; the next run that takes a spare will say why
             return None
-        spare.channel.settimeout(None)
         return spare
 
     def run(self, request: Request, *, timeout_ms: int, memory_mb: int) -> RunOutcome:
@@ -466,6 +450,20 @@ class ZygoteClient:
         fd, self._pidfd = self._pidfd, -1
         if fd >= 0:
             os.close(fd)
+
+
+def _next_message(spare: _Spare, timeout: float) -> bytes | None:
+    """The spare's next message on its channel: b"" if the channel failed or closed, None
+    if nothing came within ``timeout`` seconds (then nothing was read)."""
+    spare.channel.settimeout(max(0.001, timeout))
+    try:
+        message = spare.channel.recv(4096)
+    except TimeoutError:
+        return None
+    except OSError:
+        return b""
+    spare.channel.settimeout(None)
+    return message
 
 
 def _write_all(fd: int, data: bytes) -> None:
