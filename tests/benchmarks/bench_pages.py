@@ -3,6 +3,7 @@
     .venv/bin/python tests/benchmarks/bench_pages.py                  # SQLite and PostgreSQL
     .venv/bin/python tests/benchmarks/bench_pages.py --db sqlite --threads 8 --seconds 15
     .venv/bin/python tests/benchmarks/bench_pages.py --profile   # then cProfile the plugin page
+    .venv/bin/python tests/benchmarks/bench_pages.py --profile signed-in   # as a signed-in user
 
 One gunicorn (``marketplace_site/gunicorn.conf.py``, DEBUG off) on a fresh database with the
 demo catalog serves the real site plus ``/baseline/`` (``tests/load/settings_baseline.py``: one
@@ -183,14 +184,15 @@ def run_on(db: str, args: argparse.Namespace, workdir: Path) -> bool:
                 f"{'met' if ratio >= target else 'NOT met'}"
             )
         if args.profile:
-            profile(env)
+            profile(env, args.profile)
         return met
 
 
-def profile(env: dict[str, str]) -> None:
-    """Where the plugin page's time goes: its queries and a cProfile of 50 requests."""
-    found = django_side(env, "profile", {"path": PAGES["plugin"], "requests": 50, "top": 45})
-    print(f"\nplugin page: {len(found['queries'])} queries")
+def profile(env: dict[str, str], page: str) -> None:
+    """Where ``page``'s time goes: its queries and a cProfile of 50 requests."""
+    payload = {"path": PAGES[page], "requests": 50, "top": 45, "signed_in": page in SIGNED_IN}
+    found = django_side(env, "profile", payload)
+    print(f"\n{page} page: {len(found['queries'])} queries")
     for sql, ms in zip(found["queries"], found["query_ms"], strict=True):
         print(f"  {ms:>6} s  {sql}")
     print("\ncProfile, 50 requests through the test client, by cumulative time:")
@@ -211,7 +213,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=0, help="override WEB_CONCURRENCY")
     parser.add_argument("--no-access-log", action="store_true")
-    parser.add_argument("--profile", action="store_true", help="cProfile the plugin page after")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="plugin",
+        choices=sorted(set(PAGES) - {"minimal"}),
+        help="cProfile a page (the plugin page if not named) after the measurements",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.threads <= 64 or not 1 <= args.seconds <= 600 or not 1 <= args.rounds <= 10:
         parser.error("--threads 1..64, --seconds 1..600, --rounds 1..10")

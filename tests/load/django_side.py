@@ -145,17 +145,22 @@ def verify(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def profile(payload: dict[str, Any]) -> dict[str, Any]:
-    """cProfile of ``requests`` GETs of ``path`` through the test client, and its queries."""
+    """cProfile of ``requests`` GETs of ``path`` through the test client, and its queries;
+    with ``signed_in`` true, as a signed-in user (a session: no visitor page cache)."""
     import cProfile
     import io
     import pstats
 
+    from django.contrib.auth.models import User
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     path = payload["path"]
     client = Client(HTTP_HOST="127.0.0.1")
+    if payload.get("signed_in"):
+        user, _ = User.objects.get_or_create(username="load-profile")
+        client.force_login(user)
     for _ in range(3):
         assert client.get(path).status_code == 200
     with CaptureQueriesContext(connection) as context:
