@@ -171,3 +171,27 @@ def test_dependencies_of_a_version_never_published_is_not_found(registry: Regist
         registry.dependencies("tool", "2.0.0")
     with pytest.raises(PluginNotFound):
         registry.dependencies("no-such-tool", "1.0.0")
+
+
+def test_get_plugin_row_reads_a_listed_plugin_by_any_spelling_with_its_owner(
+    registry: RegistryService,
+) -> None:
+    owner = make_user("row-owner")
+    registry.add(make_manifest("Row_Tool", "1.0.0"), owner=owner)
+    registry.add(make_manifest("unclaimed-tool", "1.0.0"))
+    Plugin.objects.filter(canonical_name="row-tool").update(install_count=7)
+    row = registry.get_plugin_row("row.TOOL")
+    assert row is not None
+    assert (row.display_name, vars(row)["owner_username"], row.install_count) == (
+        "Row_Tool",
+        "row-owner",
+        7,
+    )
+    # A datetime, with its zone, on either database (SQLite stores text).
+    assert row.updated_at.tzinfo is not None
+    unclaimed = registry.get_plugin_row("unclaimed-tool")
+    assert unclaimed is not None and vars(unclaimed)["owner_username"] is None
+    assert registry.get_plugin_row("nothing-here") is None
+    # A name whose every version was removed is reserved, not listed: no row for its page.
+    registry.remove_version("Row_Tool", "1.0.0")
+    assert registry.get_plugin_row("row-tool") is None
