@@ -30,12 +30,15 @@ class MarketplaceSiteConfig(AppConfig):
         from marketplace_site.web.health import check_health
 
         checks.register(check_health, "marketplace")
+        from django.contrib.auth import get_user_model
+
         from depgraph.models import DependencyEdge
-        from marketplace_site.web import page_cache
+        from marketplace_site.web import page_cache, users
         from registry.models import Plugin, PluginVersion
         from reviews.models import HelpfulVote, OwnerReply, Review
 
         page_cache.connect([Plugin, PluginVersion, DependencyEdge, Review, OwnerReply, HelpfulVote])
+        users.connect(get_user_model())
         post_migrate.connect(
             create_cache_tables, sender=self, dispatch_uid="marketplace_create_cache_tables"
         )

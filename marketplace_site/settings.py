@@ -58,7 +58,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the user's row from this process's copy while no account has changed.
+    "marketplace_site.web.users.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the lockout flag that a failed login sets on the request.
@@ -147,7 +148,8 @@ else:
         }
     }
 # Sessions are written to the database and to the default cache, and read from the cache:
-# one plain key lookup per signed-in request instead of building an ORM query on the session
+# one plain key lookup per signed-in request, which also reads the content and accounts
+# generations (marketplace_site/web/sessions.py), instead of an ORM query on the session
 # table (tests/benchmarks/bench_pages.py, BENCHMARKS.md "Signed-in pages"). The cache
 # is shared by every worker and host (the database's cache table, or Redis), so a logout or
 # a password change ends the session everywhere at once; a session the cache lost is read
@@ -157,7 +159,8 @@ else:
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.db"
     if CACHES["default"]["BACKEND"].endswith("LocMemCache")
-    else "django.contrib.sessions.backends.cached_db"
+    # cached_db's, reading the content and accounts generations in the same round trip.
+    else "marketplace_site.web.sessions"
 )
 
 # Rendered parts of pages that many users share (the plugin page's dependency tree, versions,

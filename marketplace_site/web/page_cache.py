@@ -19,7 +19,9 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
-GENERATION_KEY = "pages:generation"
+from marketplace_site.web import sessions
+
+GENERATION_KEY = sessions.CONTENT_GENERATION_KEY
 
 
 def generation() -> int:
@@ -31,10 +33,14 @@ def generation() -> int:
 
 
 def request_generation(request: HttpRequest) -> int:
-    """``generation()``, read at most once per request (a page keys several things by it)."""
+    """``generation()``, read at most once per request (a page keys several things by it):
+    with a session, the value read with it (``marketplace_site.web.sessions``)."""
     value = request.__dict__.get("_content_generation")
     if value is None:
-        value = request.__dict__["_content_generation"] = generation()
+        read, value = sessions.prefetched(request, GENERATION_KEY)
+        if not read or value is None:
+            value = generation()
+        request.__dict__["_content_generation"] = value
     return int(value)
 
 
@@ -102,6 +108,6 @@ def content_generation(request: HttpRequest) -> dict[str, Any]:
     template uses it (a ``{% cache %}`` fragment keyed by it, such as the home page's), and
     ``fragment_seconds``, how long such a fragment lives (PAGE_CACHE_SECONDS; 0: not kept)."""
     return {
-        "content_generation": SimpleLazyObject(generation),
+        "content_generation": SimpleLazyObject(lambda: request_generation(request)),
         "fragment_seconds": settings.PAGE_CACHE_SECONDS,
     }

@@ -1,0 +1,140 @@
+"""A signed-in user is read from the worker's copy until any account changes, then afresh;
+the session, the content generation and the accounts generation come in one cache read."""
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from marketplace_site.marketplace import create_marketplace
+from marketplace_site.web import users
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(client: Client, django_capture_on_commit_callbacks: Any) -> tuple[Client, User]:
+    with django_capture_on_commit_callbacks(execute=True):
+        user = make_user("reader")
+        create_marketplace().publish({"name": "app", "version": "1.0.0", "entry_point": "1"})
+    client.force_login(user)
+    return client, user
+
+
+def plugin_page(client: Client) -> tuple[str, list[str]]:
+    """The plugin page's text and the SQL of its queries."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("plugin_detail", args=["app"]))
+    assert response.status_code == 200
+    return response.content.decode(), [query["sql"] for query in captured.captured_queries]
+
+
+def account_reads(queries: list[str]) -> list[str]:
+    """The queries that read a user's row by id (Django's ModelBackend.get_user)."""
+    return [sql for sql in queries if 'FROM "auth_user" WHERE "auth_user"."id" =' in sql]
+
+
+def test_a_repeat_view_reads_no_account_row_and_the_cache_once(
+    signed_in: tuple[Client, User],
+) -> None:
+    client, _ = signed_in
+    plugin_page(client)
+    text, queries = plugin_page(client)
+    assert "reader" in text and "Log out" in text
+    assert account_reads(queries) == []
+    # The session, the content generation and the accounts generation: one read.
+    assert len([sql for sql in queries if "marketplace_cache" in sql]) == 1
+
+
+def test_a_password_change_ends_the_session_on_the_next_request(
+    signed_in: tuple[Client, User], django_capture_on_commit_callbacks: Any
+) -> None:
+    client, user = signed_in
+    plugin_page(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        user.set_password("another secret")
+        user.save()
+    text, _ = plugin_page(client)
+    assert "Log out" not in text and "Log in" in text
+
+
+@pytest.mark.parametrize(
+    ("change", "shown"),
+    [({"is_staff": True}, "Admin"), ({"username": "renamed"}, "renamed")],
+)
+def test_a_change_to_the_account_shows_on_the_next_request(
+    signed_in: tuple[Client, User],
+    django_capture_on_commit_callbacks: Any,
+    change: dict[str, Any],
+    shown: str,
+) -> None:
+    client, user = signed_in
+    assert shown not in plugin_page(client)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        for field, value in change.items():
+            setattr(user, field, value)
+        user.save()
+    assert shown in plugin_page(client)[0]
+
+
+def test_a_deactivated_or_deleted_account_is_signed_out(
+    signed_in: tuple[Client, User], django_capture_on_commit_callbacks: Any
+) -> None:
+    client, user = signed_in
+    other = Client()
+    other.force_login(make_user("second"))
+    plugin_page(client), plugin_page(other)
+    with django_capture_on_commit_callbacks(execute=True):
+        user.is_active = False
+        user.save()
+        User.objects.get(username="second").delete()
+    assert "Log in" in plugin_page(client)[0]
+    assert "Log in" in plugin_page(other)[0]
+
+
+def test_a_lost_accounts_generation_never_brings_back_an_old_copy(
+    signed_in: tuple[Client, User],
+) -> None:
+    client, user = signed_in
+    plugin_page(client)  # a copy is kept under the current token
+    # A change the signals never see (a bulk update), and the token lost from the cache:
+    # the token made again is new, so the copy under the old one is not used.
+    User.objects.filter(pk=user.pk).update(username="changed-behind")
+    cache.delete(users.GENERATION_KEY)
+    text, queries = plugin_page(client)
+    assert "changed-behind" in text
+    assert len(account_reads(queries)) == 1
+
+
+def test_a_session_the_cache_lost_is_read_back_from_the_table(
+    signed_in: tuple[Client, User],
+) -> None:
+    client, _ = signed_in
+    plugin_page(client)
+    cache.clear()
+    text, _ = plugin_page(client)
+    assert "reader" in text and "Log out" in text
+    assert "reader" in plugin_page(client)[0]
+
+
+def test_a_copy_answers_only_the_session_hash_it_matches(
+    signed_in: tuple[Client, User], django_capture_on_commit_callbacks: Any
+) -> None:
+    # A session made before the password changed, presented to a worker whose copy is
+    # newer: the copy does not match its hash, and Django's own check signs it out.
+    client, user = signed_in
+    stale = Client()
+    stale.cookies = client.cookies
+    with django_capture_on_commit_callbacks(execute=True):
+        user.set_password("changed")
+        user.save()
+    fresh = Client()
+    fresh.force_login(user)
+    assert "Log out" in plugin_page(fresh)[0]  # the copy now holds the new hash
+    assert "Log in" in plugin_page(stale)[0]
