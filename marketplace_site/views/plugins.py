@@ -9,10 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import conditional_escape
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace_site import sections
@@ -23,7 +25,7 @@ from marketplace_site.sections.reviews import NO_FORMS, ReviewForms
 from marketplace_site.types import DuplicateVersion, InvalidManifest, MarketplaceError
 from marketplace_site.views.errors import http_error
 from marketplace_site.views.lookup import plugin_and_version
-from marketplace_site.web import page_cache
+from marketplace_site.web import page_cache, skeleton
 from marketplace_site.web.cards import cards
 from marketplace_site.web.page_cache import cached_for_visitors
 from marketplace_site.web.paging import page_of
@@ -81,7 +83,9 @@ def render_plugin_page(
     The parts every viewer sees alike (the dependency tree, the versions, the source) are
     rendered once per content generation and kept in the "fragments" cache; only the parts
     that depend on the viewer (reviews and their forms, the install form) are built for
-    each request, and the costly sections only when a fragment is missing.
+    each request, and the costly sections only when a fragment is missing. A GET with no
+    form sent back, no message to show and no owner's controls is filled into the page's
+    skeleton (marketplace_site/web/skeleton.py), kept per viewer kind.
     """
     marketplace = create_marketplace()
     if plugin is None:
@@ -95,15 +99,21 @@ def render_plugin_page(
         installable = bool(parts["depgraph"]["installable"])
         caches["fragments"].set(f"installable:{key}", installable, seconds)
     base: dict[str, Any] = {"plugin": plugin, "selected": selected}
+    reviews_html = reviews_fragment(request, key, parts.pop("reviews"), base, review_forms)
+    counts_html = render_to_string("includes/_plugin_counts.html", {"plugin": plugin})
+    can_yank_here = can_yank(request.user, plugin)
     context: dict[str, Any] = {
         **base,
-        "reviews_html": reviews_fragment(request, key, parts.pop("reviews"), base, review_forms),
+        "reviews_html": reviews_html,
+        "counts_html": counts_html,
         "versions": SimpleLazyObject(lambda: marketplace.registry.version_rows(name)),
         "can_remove": can_remove_version(request.user, plugin),
-        "can_yank": can_yank(request.user, plugin),
+        "can_yank": can_yank_here,
         "yank_form_version": yank_form[0] if yank_form else None,
-        "yank_form": yank_form[1] if yank_form else YankForm(),
-        "api_install_url": request.build_absolute_uri(reverse("api:install_run")),
+        "yank_form": yank_form[1] if yank_form else SimpleLazyObject(YankForm),
+        "api_install_url": SimpleLazyObject(
+            lambda: request.build_absolute_uri(reverse("api:install_run"))
+        ),
         "dependency_warnings": SimpleLazyObject(
             lambda: plugin_actions.dependency_warnings(marketplace, selected.to_manifest())
         ),
@@ -112,7 +122,45 @@ def render_plugin_page(
         "fragment_seconds": seconds,
         **parts,
     }
-    return render(request, "registry/plugin_detail.html", context, status=status)
+    template = "registry/plugin_detail.html"
+    shared = (
+        seconds > 0
+        and request.method == "GET"
+        and review_forms is NO_FORMS
+        and yank_form is None
+        and not can_yank_here
+        and len(messages.get_messages(request)) == 0
+    )
+    if not shared:
+        return render(request, template, context, status=status)
+    user = request.user
+    # Everything the page shows that is not in a hole or a fragment's key.
+    viewer = (user.is_authenticated, user.is_staff, context["can_remove"], installable)
+    skeleton_key = (
+        "skeleton:"
+        + hashlib.sha256(f"{key}|{request.build_absolute_uri()}|{viewer}".encode()).hexdigest()
+    )
+    page: str | None = caches["fragments"].get(skeleton_key)
+    if page is None:
+        holes = {
+            "reviews_html": skeleton.hole("reviews"),
+            "counts_html": skeleton.hole("counts"),
+            "csrf_token": skeleton.hole("csrf"),
+            "user": skeleton.Viewer(is_staff=user.is_staff, is_authenticated=user.is_authenticated),
+        }
+        page = render_to_string(template, {**context, **holes}, request=request)
+        caches["fragments"].set(skeleton_key, page, seconds)
+    values = {
+        "reviews": reviews_html,
+        "counts": counts_html,
+        "username": conditional_escape(user.get_username()),
+    }
+    # Only a page with a form asks for a CSRF token: asking sets the CSRF cookie, and a
+    # visitor's response that sets a cookie is not kept in the visitor page cache.
+    if skeleton.hole("csrf") in page:
+        values["csrf"] = get_token(request)
+    filled = skeleton.fill(page, values)
+    return HttpResponse(filled, status=status)
 
 
 def reviews_fragment(
