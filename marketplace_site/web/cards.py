@@ -8,9 +8,12 @@ compares the two for cards of every kind, so a change to the template that is no
 fails there. Search results (with highlighted words) still use the template.
 """
 
+import html
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.template.defaultfilters import timesince_filter
 from django.urls import reverse
@@ -31,12 +34,28 @@ YANKED_BADGE = (
 )
 
 
+def _escape(text: Any) -> str:
+    """``conditional_escape``: a plain ``str`` (what the database gives) is escaped by the
+    standard library, as Django's escape does, without the lazy-text checks around it."""
+    if type(text) is str:
+        return html.escape(text)
+    return str(conditional_escape(text))
+
+
 def _plural(count: int) -> str:
     return "" if count == 1 else "s"  # the pluralize filter
 
 
 def _updated(when: datetime | None) -> str:
     return str(conditional_escape(timesince_filter(when)))
+
+
+def _description(text: str) -> str:
+    """``text|truncatechars:180``. Most descriptions are short: Truncator would return such
+    a text as it is (NFC-normalized, which it already is), so it is not built for them."""
+    if len(text) <= DESCRIPTION_CHARS and unicodedata.is_normalized("NFC", text):
+        return text
+    return Truncator(text).chars(DESCRIPTION_CHARS)
 
 
 def card(plugin: Plugin, address: str) -> str:
@@ -46,9 +65,9 @@ def card(plugin: Plugin, address: str) -> str:
     latest = plugin.latest
     if latest is None:
         raise ValueError(f"{plugin.canonical_name} has no version: it is not listed")
-    e = conditional_escape
+    e = _escape
     name = plugin.display_name
-    description = Truncator(latest.description).chars(DESCRIPTION_CHARS)
+    description = _description(latest.description)
     keywords = ""
     if latest.keywords:
         items = "".join(f"<li>{e(word)}</li>" for word in latest.keywords[:KEYWORDS_SHOWN])
@@ -81,7 +100,7 @@ def card(plugin: Plugin, address: str) -> str:
 def cards(plugins: Iterable[Plugin]) -> SafeString:
     """The cards of ``plugins``, one after another, as the template's loop writes them.
 
-    Every piece of text from a plugin above goes through conditional_escape."""
+    Every piece of text from a plugin above is escaped (``_escape``)."""
     # One reverse() a page: a name of UNQUOTED characters goes into the address as it is
     # (reverse() would quote nothing in it), any other name through reverse().
     before, _, after = reverse("plugin_detail", args=["0"]).rpartition("0")

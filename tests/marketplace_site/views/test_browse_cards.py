@@ -31,6 +31,8 @@ def test_cards_are_the_card_templates_markup_for_every_kind_of_card() -> None:
         )
     )  # fmt: skip
     registry.add(make_manifest("quiet", author="", description="", keywords=[]))
+    # Short, but not NFC: truncatechars writes it composed.
+    registry.add(make_manifest("decomposed", description="Cafe\u0301 tools"))
     registry.add(make_manifest("gone", description="Every version yanked."))
     registry.yank("gone", "1.0.0", "broken")
     Plugin.objects.filter(canonical_name="busy").update(
@@ -42,7 +44,9 @@ def test_cards_are_the_card_templates_markup_for_every_kind_of_card() -> None:
         display_name="Quiet ü",  # not a name publishing accepts: its address is quoted
     )  # fmt: skip
     plugins = registry.browse_page(sort="name", limit=10)
-    assert [plugin.canonical_name for plugin in plugins] == ["busy", "gone", "plain", "quiet"]
+    assert [plugin.canonical_name for plugin in plugins] == [
+        "busy", "decomposed", "gone", "plain", "quiet",
+    ]  # fmt: skip
     expected = engines["django"].from_string(TEMPLATE_CARDS).render({"plugins": plugins})
     written = cards(plugins)
     assert written == expected
@@ -51,6 +55,7 @@ def test_cards_are_the_card_templates_markup_for_every_kind_of_card() -> None:
     assert "<li>six</li>" in written and "seven" not in written
     assert ">yanked</span>" in written
     assert "by unknown" in written
+    assert "<p>Caf\u00e9 tools</p>" in written
     assert "1 install · 1 installation run · 1 trial run" in written
     assert "2 installs · 1234567 installation runs · 0 trial runs" in written
     assert 'href="/plugins/Quiet%20%C3%BC/"' in written and 'href="/plugins/busy/"' in written
