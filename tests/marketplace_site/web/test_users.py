@@ -4,15 +4,18 @@ the session, the content generation and the accounts generation come in one cach
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.http import HttpRequest
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from marketplace_site.marketplace import create_marketplace
-from marketplace_site.web import users
+from marketplace_site.web import sessions, users
+from marketplace_site.web.sessions import SessionStore
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +141,55 @@ def test_a_copy_answers_only_the_session_hash_it_matches(
     fresh.force_login(user)
     assert "Log out" in plugin_page(fresh)[0]  # the copy now holds the new hash
     assert "Log in" in plugin_page(stale)[0]
+
+
+def request_with(session_key: str | None) -> HttpRequest:
+    request = RequestFactory().get("/")
+    request.session = SessionStore(session_key)
+    return request
+
+
+def test_a_cookie_naming_no_session_reads_as_signed_out() -> None:
+    request = request_with("x" * 32)
+    assert users.get_user(request).is_authenticated is False
+    assert request.session.keys() == set()
+
+
+def test_a_cache_that_fails_leaves_the_session_to_the_table(
+    signed_in: tuple[Client, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, user = signed_in
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    store = SessionStore(key)
+
+    def unavailable(keys: list[str]) -> dict[str, object]:
+        raise ConnectionError("the cache server is down")
+
+    monkeypatch.setattr(store._cache, "get_many", unavailable)
+    request = RequestFactory().get("/")
+    request.session = store
+    assert users.get_user(request) == user
+    # Nothing was read from the cache: the generations are unknown, not taken as fresh.
+    assert sessions.prefetched(request, users.GENERATION_KEY) == (True, None)
+
+
+def test_a_session_made_in_this_request_has_read_no_generations() -> None:
+    request = request_with(None)
+    request.session["seen"] = True
+    request.session.save()  # a key now, and nothing loaded
+    assert sessions.prefetched(request, users.GENERATION_KEY) == (False, None)
+
+
+def test_a_token_made_meanwhile_by_another_request_is_left_to_it(
+    signed_in: tuple[Client, User],
+) -> None:
+    client, user = signed_in
+    cache.delete(users.GENERATION_KEY)
+    request = request_with(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    assert sessions.prefetched(request, users.GENERATION_KEY) == (True, None)
+    cache.set(users.GENERATION_KEY, "made-by-another-request")
+    # The row is read, and no copy kept under a token this request did not make.
+    with CaptureQueriesContext(connection) as captured:
+        assert users.get_user(request) == user
+    assert len(account_reads([query["sql"] for query in captured.captured_queries])) == 1
+    assert cache.get(users.GENERATION_KEY) == "made-by-another-request"
