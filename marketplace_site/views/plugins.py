@@ -227,6 +227,12 @@ def plugin_detail(request: HttpRequest, name: str) -> HttpResponse:
         if reserved is not None:
             # 410 Gone: it was here; the name stays its owner's (CONTRACTS.md remove_version).
             return render(request, "registry/plugin_removed.html", {"plugin": reserved}, status=410)
+    elif name != plugin.display_name:
+        # One address per plugin, as PyPI's project pages: another spelling of its name
+        # (case, "-", "_", ".") answers 301 with the address of the name as published.
+        address = reverse("plugin_detail", args=[plugin.display_name])
+        query = request.META.get("QUERY_STRING", "")
+        return redirect(f"{address}?{query}" if query else address, permanent=True)
     return render_plugin_page(request, name, plugin=plugin)
 
 

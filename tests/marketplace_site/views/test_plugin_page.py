@@ -96,3 +96,17 @@ def test_browse_sorts_by_installs(client: Client, market) -> None:  # type: igno
     assert by_name.index("/plugins/app/") < by_name.index("/plugins/base/")
     api = client.get("/api/v1/plugins", {"sort": "installs"}).json()
     assert [item["name"] for item in api["items"]] == ["base", "app"]
+
+
+@pytest.mark.parametrize(
+    ("spelling", "query"),
+    [("widget-kit", ""), ("WIDGET.KIT", "?version=1.0.0"), ("widget__kit", "")],
+)
+def test_another_spelling_of_a_name_redirects_to_the_published_one(
+    client: Client, spelling: str, query: str
+) -> None:
+    create_marketplace().publish({"name": "Widget_Kit", "version": "1.0.0", "entry_point": "1"})
+    response = client.get(reverse("plugin_detail", args=[spelling]) + query)
+    assert response.status_code == 301
+    assert response["Location"] == reverse("plugin_detail", args=["Widget_Kit"]) + query
+    assert client.get(response["Location"]).status_code == 200

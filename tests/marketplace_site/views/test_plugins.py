@@ -49,7 +49,13 @@ def test_plugin_page_shows_the_manifest_and_versions(client: Client) -> None:
     registry.add(make_manifest("csv-tools", "2.0.0", description="The new one."))
     page = client.get(reverse("plugin_detail", args=["csv-tools"])).content.decode()
     assert "The new one." in page and "2.0.0" in page and "1.0.0" in page
-    older = client.get(reverse("plugin_detail", args=["CSV_Tools"]), {"version": "1.0"})
+    # Another spelling of the name reaches the page, by way of its one address.
+    older = client.get(
+        reverse("plugin_detail", args=["CSV_Tools"]), {"version": "1.0"}, follow=True
+    )
+    assert older.redirect_chain == [
+        (reverse("plugin_detail", args=["csv-tools"]) + "?version=1.0", 301)
+    ]
     content = older.content.decode()
     assert "older version" in content
     assert "Ada" in content and "MIT" in content and "https://example.org" in content
