@@ -7,7 +7,7 @@ import pytest
 from django.template import engines
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from marketplace_site.views.plugins import BROWSE_PAGE_SIZE, BROWSE_SORTS
 from marketplace_site.web.cards import cards
@@ -50,6 +50,10 @@ def test_cards_are_the_card_templates_markup_for_every_kind_of_card() -> None:
     expected = engines["django"].from_string(TEMPLATE_CARDS).render({"plugins": plugins})
     written = cards(plugins)
     assert written == expected
+    # "updated ... ago" in the active language, as the timesince filter writes it.
+    with translation.override("de"):
+        german = engines["django"].from_string(TEMPLATE_CARDS).render({"plugins": plugins})
+        assert cards(plugins) == german and "1\xa0Jahr" in german
     # What each kind shows, so that the comparison above compares cards that differ.
     assert "&lt;script&gt;" in written and "<script>" not in written
     assert "<li>six</li>" in written and "seven" not in written
