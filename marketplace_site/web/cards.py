@@ -95,9 +95,9 @@ def card(plugin: Plugin, address: str, time_strings: dict[str, Any] | None = Non
     words; ``address``: its plugin page's; ``time_strings``: ``_time_strings()``, made once a
     page. ``plugin`` must have ``latest`` (a listed plugin), else ValueError."""
     latest = plugin.latest
-    updated = _updated(plugin.updated_at, time_strings or _time_strings())
     if latest is None:
         raise ValueError(f"{plugin.canonical_name} has no version: it is not listed")
+    updated = _updated(plugin.updated_at, time_strings or _time_strings())
     e = _escape
     name = plugin.display_name
     description = _description(latest.description)
