@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -106,6 +107,22 @@ class NameReleaseAdmin(admin.ModelAdmin[NameRelease]):
         return Checked
 
 
+# What the author reads on their account page after "Rejected: ".
+HELD_REASON_MAX_LENGTH = 500
+
+
+class HeldDecisionForm(ActionForm):
+    """The action bar, with a reason that "Reject the selected" records and shows the author
+    on their account page."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=HELD_REASON_MAX_LENGTH,
+        label="Reason (for Reject)",
+        widget=forms.TextInput(attrs={"placeholder": "Why, for the author (optional)"}),
+    )
+
+
 @admin.register(HeldVersion)
 class HeldVersionAdmin(admin.ModelAdmin[HeldVersion]):
     """The moderators' queue: publishes whose new name is one edit from a popular one's."""
@@ -117,6 +134,7 @@ class HeldVersionAdmin(admin.ModelAdmin[HeldVersion]):
     readonly_fields = ("canonical_name", "version", "manifest", "owner", "similar_to",
                        "created_at", "decision", "decided_by", "decided_at", "reason")  # fmt: skip
     actions = ["approve", "reject"]
+    action_form = HeldDecisionForm
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -126,10 +144,17 @@ class HeldVersionAdmin(admin.ModelAdmin[HeldVersion]):
 
     def _decide(self, request: HttpRequest, queryset: QuerySet[HeldVersion], approve: bool) -> None:
         marketplace = create_marketplace()
+        reason = "" if approve else request.POST.get("reason", "").strip()
         done = 0
         for held in queryset.pending().select_related("owner"):  # type: ignore[attr-defined]
             try:
-                decide_held(marketplace, held, acting_user=request.user, approve=approve)
+                decide_held(
+                    marketplace,
+                    held,
+                    acting_user=request.user,
+                    approve=approve,
+                    reason=reason[:HELD_REASON_MAX_LENGTH],
+                )
             except MarketplaceError as error:
                 self.message_user(request, f"{held}: {error.message}", messages.ERROR)
             else:

@@ -120,6 +120,30 @@ def test_a_moderator_rejects_in_the_admin(marketplace: Marketplace, held: HeldVe
     assert marketplace.registry.get("csv-tool") is None
 
 
+def test_a_rejection_gives_the_author_its_reason(held: HeldVersion) -> None:
+    moderator = client_for(make_superuser())
+    listing = moderator.get(reverse(HELD_LIST)).content.decode()
+    assert 'name="reason"' in listing and "Reason (for Reject)" in listing
+    reason = "Too close to csv-tools: pick a <distinct> name."
+    moderator.post(
+        reverse(HELD_LIST),
+        {"action": "reject", "_selected_action": [held.pk], "reason": f"  {reason}  "},
+    )
+    held.refresh_from_db()
+    assert (held.decision, held.reason) == (HeldVersion.Decision.REJECTED, reason)
+    account = client_for(held.owner).get(reverse("account")).content.decode()
+    assert "Rejected: Too close to csv-tools: pick a &lt;distinct&gt; name." in account
+
+
+def test_an_approval_records_no_reason(held: HeldVersion) -> None:
+    client_for(make_superuser()).post(
+        reverse(HELD_LIST),
+        {"action": "approve", "_selected_action": [held.pk], "reason": "typed for a reject"},
+    )
+    held.refresh_from_db()
+    assert (held.decision, held.reason) == (HeldVersion.Decision.APPROVED, "")
+
+
 def test_staff_without_the_permission_has_no_approve_action(held: HeldVersion) -> None:
     staff = staff_with("view_heldversion")
     response = client_for(staff).post(
