@@ -134,8 +134,9 @@ def render_plugin_page(
     if not shared:
         return render(request, template, context, status=status)
     user = request.user
-    # Everything the page shows that is not in a hole or a fragment's key.
-    viewer = (user.is_authenticated, user.is_staff, context["can_remove"], installable)
+    # Everything the page shows that is not in a hole or in the fragments' key (which also
+    # decides ``installable``).
+    viewer = (user.is_authenticated, user.is_staff, context["can_remove"])
     skeleton_key = (
         "skeleton:"
         + hashlib.sha256(f"{key}|{request.build_absolute_uri()}|{viewer}".encode()).hexdigest()

@@ -90,14 +90,14 @@ def _description(text: str) -> str:
     return Truncator(text).chars(DESCRIPTION_CHARS)
 
 
-def card(plugin: Plugin, address: str, time_strings: dict[str, Any] | None = None) -> str:
+def card(plugin: Plugin, address: str, time_strings: dict[str, Any]) -> str:
     """One card's HTML, as ``includes/_plugin_card.html`` renders ``plugin`` without search
     words; ``address``: its plugin page's; ``time_strings``: ``_time_strings()``, made once a
     page. ``plugin`` must have ``latest`` (a listed plugin), else ValueError."""
     latest = plugin.latest
     if latest is None:
         raise ValueError(f"{plugin.canonical_name} has no version: it is not listed")
-    updated = _updated(plugin.updated_at, time_strings or _time_strings())
+    updated = _updated(plugin.updated_at, time_strings)
     e = _escape
     name = plugin.display_name
     description = _description(latest.description)

@@ -27,12 +27,8 @@ def page_of(items: Sequence[Any] | QuerySet[Any], text: str | None, *, per_page:
     ``text`` is the page number as the address gives it: a number past the end gives the
     last page, and one below 1 or not a number the first (Django's ``get_page`` would read
     ``0`` as past the end and show the last page)."""
-    try:
-        if text is not None and int(text) < 1:
-            text = None
-    except ValueError:
-        pass  # get_page gives the first page for it
-    return Paginator(items, per_page).get_page(text)
+    paginator = Paginator(items, per_page)
+    return paginator.page(page_number(text, paginator.num_pages))
 
 
 def query_with(request: HttpRequest, **params: Any) -> str:
